@@ -1,0 +1,37 @@
+# Two entry points: `make serve` and `make test`. Both create .venv when missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: serve test lint install install-test clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(INDEX)/CURRENT: | $(VENV)/.installed
+	$(BIN)/newssearch index --index $(INDEX) sample/
+
+serve: $(VENV)/.installed $(INDEX)/CURRENT
+	NEWSSEARCH_INDEX=$(INDEX) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench wsgi.py
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(INDEX)/builds $(INDEX)/CURRENT

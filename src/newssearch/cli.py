@@ -1,0 +1,287 @@
+"""``newssearch`` command line: thin wrappers over the library, for shells and cron.
+
+Exit status (index, parse, delete): 0 all good, 3 some inputs skipped, 1 failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import evaluation
+from .indexer import default_procs, delete, rebuild, update
+from .ingest import IngestReport, Skip, iter_articles
+from .querylang import QueryError, parse_date
+from .search import Filters, SearchEngine
+from .store import IndexLockedError, IndexProblem
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
+DEFAULT_INDEX = os.environ.get("NEWSSEARCH_INDEX", "index")
+
+index_option = click.option(
+    "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
+    type=click.Path(file_okay=False), help="Index directory (env NEWSSEARCH_INDEX).",
+)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _read(paths: tuple[str, ...], quiet: bool) -> tuple[list, IngestReport]:
+    report = IngestReport()
+
+    def on_skip(s: Skip) -> None:
+        if not quiet:
+            click.echo(f"skipped {s.location}: {s.reason}", err=True)
+
+    articles = list(iter_articles(paths, report, on_skip=on_skip))
+    return articles, report
+
+
+class _Progress:
+    """A click progress bar showing articles/s; silent when stderr is not a terminal."""
+
+    def __init__(self, total: int, label: str):
+        self.t0 = time.perf_counter()
+        self.done = 0
+        self.bar = click.progressbar(
+            length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
+            item_show_func=lambda _: f"{self.rate():.0f} articles/s" if self.done else None,
+        )
+
+    def rate(self) -> float:
+        return self.done / max(time.perf_counter() - self.t0, 1e-9)
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n, current_item=self.done)
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.__exit__(*exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newssearch")
+def main() -> None:
+    """Search a Vietnamese news archive: build an index, query it, serve it."""
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True)
+@index_option
+@click.option("--rebuild", "full", is_flag=True,
+              help="Build a fresh index from PATHS only and switch to it atomically "
+                   "(the old index serves until the switch).")
+@click.option("--procs", type=int, default=None,
+              help=f"Worker processes for big batches (default: {default_procs()}).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+def index_cmd(paths, index_dir, full, procs, quiet):
+    """Add or update articles from PATHS (files, directories, or - for JSON Lines on stdin).
+
+    Raw page scrapes (.txt) and JSON Lines (.jsonl, .jsonl.gz) are read; directories are
+    walked recursively. Without --rebuild, new articles are added, changed ones replaced by
+    id, unchanged ones skipped. Bad inputs are reported and skipped; exit status 3 says so.
+    """
+    root = Path(index_dir)
+    articles, report = _read(paths, quiet)
+    try:
+        with _Progress(len(articles), "indexing") as prog:
+            fn = rebuild if full else update
+            res = fn(root, articles, procs=procs, progress=prog)
+    except IndexLockedError as e:
+        _fail(str(e))
+    except IndexProblem as e:
+        _fail(str(e))
+    for line in report.summary_lines():
+        click.echo(line, err=True)
+    rate = len(articles) / res.seconds if res.seconds else 0
+    click.echo(
+        f"index {root} (build {res.build}): {res.added} added, {res.updated} updated, "
+        f"{res.unchanged} unchanged, {len(res.duplicates)} duplicate ids ignored; "
+        f"{res.total} articles in the index; {res.seconds:.1f}s ({rate:.0f} articles/s)"
+    )
+    sys.exit(EXIT_SKIPPED if report.skipped else EXIT_OK)
+
+
+@main.command("parse")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-q", "--quiet", is_flag=True, help="Do not list skipped inputs one by one.")
+def parse_cmd(paths, quiet):
+    """Print the articles PATHS would give as JSON Lines, without touching any index.
+
+    Useful to check what the ingester extracts, or to convert page scrapes to JSONL.
+    """
+    report = IngestReport()
+
+    def on_skip(s: Skip) -> None:
+        if not quiet:
+            click.echo(f"skipped {s.location}: {s.reason}", err=True)
+
+    out = click.get_text_stream("stdout")
+    for a in iter_articles(paths, report, on_skip=on_skip):
+        out.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+    for line in report.summary_lines():
+        click.echo(line, err=True)
+    sys.exit(EXIT_SKIPPED if report.skipped else EXIT_OK)
+
+
+@main.command("delete")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+def delete_cmd(ids, index_dir):
+    """Delete articles by id. Exit status 3 when some ids were not in the index."""
+    try:
+        done, missing = delete(Path(index_dir), ids)
+    except IndexProblem as e:
+        _fail(str(e))
+    for i in missing:
+        click.echo(f"not found: {i}", err=True)
+    click.echo(f"deleted {len(done)}, not found {len(missing)}")
+    sys.exit(EXIT_SKIPPED if missing else EXIT_OK)
+
+
+def _engine(index_dir: str) -> SearchEngine:
+    eng = SearchEngine(index_dir)
+    try:
+        eng.snapshot()
+    except IndexProblem as e:
+        _fail(str(e))
+    return eng
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result object as JSON.")
+@click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
+@click.option("--category", "categories", multiple=True, help="Only this category.")
+@click.option("--source", "sources", multiple=True, help="Only this source.")
+@click.option("--from", "date_from", help="Published on or after (2020-10-25 or 25/10/2020).")
+@click.option("--to", "date_to", help="Published on or before.")
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance",
+              show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--recency", type=float, default=0.0,
+              help="Mild boost for recent articles (0 = off, 0.5 = up to +50%).")
+def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, date_to, sort,
+               limit, page, recency):
+    """Search the index. QUERY supports "phrases", -exclusions, OR, and title: lead: body:
+    author: tag: category: source: from: to: prefixes."""
+    eng = _engine(index_dir)
+    try:
+        flt = Filters(
+            tags=list(tags), categories=list(categories), sources=list(sources),
+            date_from=parse_date(date_from, "--from") if date_from else None,
+            date_to=parse_date(date_to, "--to") if date_to else None,
+        )
+        res = eng.search(" ".join(query), filters=flt, sort=sort, per_page=limit, page=page,
+                         recency=recency)
+    except QueryError as e:
+        _fail(str(e), EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{res.total} results ({res.elapsed_ms:.1f} ms)"
+               + (" — no article has every word; showing partial matches" if res.relaxed else ""))
+    for k, v in res.suggestions.items():
+        label = {"accented": "With accents", "did_you_mean": "Did you mean"}.get(k, k)
+        click.echo(f"{label}: {', '.join(v)}")
+    for i, h in enumerate(res.hits, start=(page - 1) * limit + 1):
+        date = (h.published or "")[:10]
+        click.echo(f"\n{i:>3}. {h.title}")
+        click.echo(f"     {h.id}  {date}  {h.category or ''}  score {h.score:.2f}")
+        for s in h.snippets[:1]:
+            click.echo("     " + _plain(s))
+
+
+def _plain(html_text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"</?mark>", "*", html_text)).replace("\n", " ")
+
+
+@main.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+def stats_cmd(index_dir, as_json):
+    """Article count, date span, sources, index size and version."""
+    st = _engine(index_dir).stats()
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"articles:  {st['articles']}")
+    span = st["published_span"]
+    click.echo(f"published: {span[0]} .. {span[1]}" if span else "published: (no dates)")
+    for s, n in st["sources"].items():
+        click.echo(f"source:    {s}: {n}")
+    click.echo(f"size:      {st['index_bytes'] / 1e6:.1f} MB")
+    click.echo(f"version:   {st['index_version']}")
+    click.echo(f"path:      {st['path']}")
+
+
+@main.command("run-queries")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@index_option
+@click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="TREC run file to write (qid Q0 docid rank score newssearch).")
+def run_queries_cmd(queries, index_dir, k, out):
+    """Run every query of a JSON Lines file ({"qid", "query"}) and write a TREC run file."""
+    eng = _engine(index_dir)
+    qs = evaluation.read_queries(queries)
+    with open(out, "w", encoding="utf-8") as f, click.progressbar(
+        qs, label="queries", file=sys.stderr
+    ) as bar:
+        n = evaluation.write_run(eng, bar, f, k)
+    click.echo(f"wrote {n} lines for {len(qs)} queries to {out}")
+
+
+@main.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@index_option
+@click.option("--run", "run_file", type=click.Path(exists=True, dir_okay=False),
+              help="Score this run file instead of running the queries.")
+def eval_cmd(queries, qrels, index_dir, run_file):
+    """MRR@10, success@1 and success@10 per query type."""
+    qs = evaluation.read_queries(queries)
+    rel = evaluation.read_qrels(qrels)
+    if run_file:
+        run = evaluation.read_run(run_file)
+    else:
+        eng = _engine(index_dir)
+        with click.progressbar(qs, label="queries", file=sys.stderr) as bar:
+            run = evaluation.run_ranked(eng, bar, 10)
+    table = evaluation.score(qs, rel, run)
+    click.echo(evaluation.format_table(table))
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_cmd(index_dir, host, port, workers):
+    """Serve the search page and JSON API with gunicorn."""
+    _engine(index_dir)  # fail early with a readable message
+    os.environ["NEWSSEARCH_INDEX"] = str(index_dir)
+    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+            f"{host}:{port}", "newssearch.web:create_app()"]
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    main()

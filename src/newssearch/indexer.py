@@ -1,0 +1,192 @@
+"""Writing articles into the index: full rebuilds, incremental updates, deletes."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh.writing import SegmentWriter
+
+from .model import Article
+from .schema import build_schema, doc_fields
+from .store import (
+    BuildInfo,
+    NoIndexError,
+    WriteLock,
+    current_build,
+    new_build,
+    open_build,
+    prune_builds,
+    switch_to,
+    write_meta,
+)
+
+# Progress callback: called with the number of articles just processed.
+Progress = Callable[[int], None]
+# Below this many changed articles an update runs in-process; above it, on all cores.
+PARALLEL_MIN = 2000
+
+
+@dataclass
+class IndexResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    build: str = ""
+    total: int = 0
+
+
+def default_procs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _writer(ix, procs: int, batches: int):
+    """A multi-process writer for big batches (each process segments and writes its own
+    segment, no merge at the end); a plain writer otherwise."""
+    if procs > 1 and batches >= PARALLEL_MIN:
+        return ix.writer(procs=procs, multisegment=True, limitmb=256, batchsize=50)
+    return SegmentWriter(ix, limitmb=256)
+
+
+def rebuild(
+    root: Path,
+    articles: Sequence[Article],
+    procs: int | None = None,
+    progress: Progress | None = None,
+) -> IndexResult:
+    """Write all ``articles`` into a new build, then make it live in one atomic step."""
+    t0 = time.perf_counter()
+    res = IndexResult()
+    with WriteLock(root):
+        prune_builds(root)  # leftovers of killed builds
+        build = new_build(root)
+        ix = windex.create_in(str(build.path), build_schema())
+        w = _writer(ix, procs or default_procs(), len(articles))
+        seen: set[str] = set()
+        try:
+            for a in articles:
+                if a.id in seen:
+                    res.duplicates.append(a.id)
+                else:
+                    seen.add(a.id)
+                    w.add_document(**doc_fields(a))
+                    res.added += 1
+                if progress:
+                    progress(1)
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+        res.total = res.added
+        write_meta(build, articles=res.added, created=time.time())
+        switch_to(build)
+        prune_builds(root)
+    res.build = build.name
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _id_hashes(ix) -> dict[str, str]:
+    """Current id -> content hash, read from columns (no stored-field loading)."""
+    with ix.searcher() as s:
+        r = s.reader()
+        if r.doc_count_all() == 0:
+            return {}
+        ids = r.column_reader("id")
+        hashes = r.column_reader("hash")
+        return {
+            ids[n]: hashes[n].decode("ascii")
+            for n in r.all_doc_ids()
+        }
+
+
+def update(
+    root: Path,
+    articles: Iterable[Article],
+    procs: int | None = None,
+    progress: Progress | None = None,
+) -> IndexResult:
+    """Add new articles and replace changed ones by id; unchanged ones are skipped.
+
+    Creates the index when there is none. Updates commit into the live build, which Whoosh
+    does atomically (readers see the old generation until they reopen).
+    """
+    t0 = time.perf_counter()
+    if current_build(root) is None:
+        return rebuild(root, list(articles), procs=procs, progress=progress)
+    res = IndexResult()
+    with WriteLock(root):
+        build, ix = open_build(root)
+        known = _id_hashes(ix)
+        todo: list[tuple[Article, str, bool]] = []
+        seen: set[str] = set()
+        for a in articles:
+            if a.id in seen:
+                res.duplicates.append(a.id)
+                if progress:
+                    progress(1)
+                continue
+            seen.add(a.id)
+            h = a.content_hash()
+            old = known.get(a.id)
+            if old == h:
+                res.unchanged += 1
+                if progress:
+                    progress(1)
+            else:
+                todo.append((a, h, old is not None))
+        if todo:
+            w = _writer(ix, procs or default_procs(), len(todo))
+            try:
+                for a, h, exists in todo:
+                    if exists:
+                        w.delete_by_term("id", a.id)
+                        res.updated += 1
+                    else:
+                        res.added += 1
+                    w.add_document(**doc_fields(a, h))
+                    if progress:
+                        progress(1)
+                w.commit()
+            except BaseException:
+                w.cancel()
+                raise
+            _refresh_meta(build, ix)
+        res.total = len(known) + res.added
+    res.build = build.name
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Delete articles by id. Returns (deleted, not found)."""
+    if current_build(root) is None:
+        raise NoIndexError(f"No index at {root}: nothing to delete.")
+    done: list[str] = []
+    missing: list[str] = []
+    with WriteLock(root):
+        build, ix = open_build(root)
+        w = ix.writer()
+        try:
+            for i in ids:
+                (done if w.delete_by_term("id", i) else missing).append(i)
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+        _refresh_meta(build, ix)
+    return done, missing
+
+
+def _refresh_meta(build: BuildInfo, ix) -> None:
+    ix = ix.refresh() if hasattr(ix, "refresh") else windex.open_dir(str(build.path))
+    with ix.searcher() as s:
+        n = s.doc_count()
+    write_meta(build, articles=n, updated=time.time())

@@ -1,0 +1,154 @@
+"""The Whoosh schema: what is indexed, stored and kept in columns.
+
+Text parts (title, lead, body) each have an exact field (normalized syllables, pyvi words,
+composites) and a folded twin (accent-free forms), so accent-free readers match and ranking
+can still prefer exact accents. One analysis pass per text serves both twins: the field
+types below share a small cache keyed on the text, so the segmenter runs once per part.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC
+from functools import lru_cache
+
+from whoosh import columns, fields
+from whoosh.analysis import Tokenizer
+from whoosh.analysis.acore import Token as WToken
+
+from .analysis import analyze, normalize
+from .model import LOCAL_TZ, Article
+
+FORMAT_VERSION = 1
+TEXT_PARTS = ("title", "lead", "body")
+# Which exact/folded fields a part maps to, e.g. "body" -> ("body", "body_f").
+PART_FIELDS = {p: (p, p + "_f") for p in TEXT_PARTS}
+TAG_SEP = "\x1f"
+
+
+@lru_cache(maxsize=16)
+def _postings(text: str) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
+    """term -> positions for the exact and folded forms of ``text``, and its token count."""
+    exact: dict[str, list[int]] = defaultdict(list)
+    folded: dict[str, list[int]] = defaultdict(list)
+    toks = analyze(text)
+    for t in toks:
+        exact[t.text].append(t.pos)
+        folded[t.folded].append(t.pos)
+    return exact, folded, len(toks)
+
+
+class VnTokenizer(Tokenizer):
+    """Whoosh-compatible view of :func:`analyze` (used by Whoosh helpers such as more_like)."""
+
+    def __init__(self, folded: bool = False):
+        self.folded = folded
+
+    def __eq__(self, other):
+        return isinstance(other, VnTokenizer) and other.folded == self.folded
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        t = WToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in analyze(value):
+            t.text = tok.folded if self.folded else tok.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[tok.startchar:tok.endchar]
+            if positions:
+                t.pos = start_pos + tok.pos
+            if chars:
+                t.startchar = start_char + tok.startchar
+                t.endchar = start_char + tok.endchar
+            yield t
+
+
+class VnText(fields.TEXT):
+    """A TEXT field whose postings come straight from the shared analysis cache.
+
+    Skips Whoosh's per-token objects at index time: the analysis is computed once per text
+    for both the exact and the folded field, and positions are encoded directly.
+    """
+
+    def __init__(self, folded: bool = False, field_boost: float = 1.0):
+        super().__init__(analyzer=VnTokenizer(folded), phrase=True, field_boost=field_boost)
+        self.folded = folded
+
+    def index(self, value, **kwargs):
+        exact, folded, _ = _postings(value)
+        table = folded if self.folded else exact
+        encode = self.format.encode
+        fb = self.format.field_boost
+        for term, poses in table.items():
+            yield term.encode("utf-8"), len(poses), len(poses) * fb, encode(poses)
+
+
+def build_schema() -> fields.Schema:
+    s = fields.Schema(
+        id=fields.ID(unique=True, stored=True, sortable=True),
+        url=fields.ID(),
+        author=VnText(folded=False),
+        author_f=VnText(folded=True),
+        # Filters match normalized values; facet labels come from the *_c display columns.
+        tags=fields.KEYWORD(commas=True, scorable=True),
+        category=fields.ID(),
+        source=fields.ID(),
+        published=fields.DATETIME(sortable=True),
+        tagset=fields.COLUMN(columns.VarBytesColumn()),
+        category_c=fields.COLUMN(columns.RefBytesColumn()),
+        source_c=fields.COLUMN(columns.RefBytesColumn()),
+        month=fields.COLUMN(columns.NumericColumn("i", default=0)),
+        hash=fields.COLUMN(columns.VarBytesColumn()),
+        doc=fields.STORED(),
+    )
+    for part in TEXT_PARTS:
+        exact, fold = PART_FIELDS[part]
+        s.add(exact, VnText(folded=False))
+        s.add(fold, VnText(folded=True))
+    return s
+
+
+def doc_fields(article: Article, content_hash: str | None = None) -> dict:
+    """The Whoosh document for an article: every field an article page needs is stored."""
+    body = "\n".join([*article.captions, *article.body])
+    tags = [t for t in article.tags if t]
+    d = {
+        "id": article.id,
+        "title": article.title,
+        "title_f": article.title,
+        "lead": article.lead or "",
+        "lead_f": article.lead or "",
+        "body": body,
+        "body_f": body,
+        "tagset": TAG_SEP.join(tags).encode("utf-8"),
+        "hash": (content_hash or article.content_hash()).encode("ascii"),
+        "doc": json.dumps(article.to_dict(), ensure_ascii=False),
+    }
+    if article.url:
+        d["url"] = article.url
+    if article.author:
+        d["author"] = d["author_f"] = article.author
+    if tags:
+        d["tags"] = ",".join(facet_key(t).replace(",", " ") for t in tags)
+    if article.category:
+        d["category"] = facet_key(article.category)
+        d["category_c"] = article.category.encode("utf-8")
+    if article.source:
+        d["source"] = facet_key(article.source)
+        d["source_c"] = article.source.encode("utf-8")
+    if article.published:
+        d["published"] = article.published.astimezone(UTC).replace(tzinfo=None)
+        local = article.published.astimezone(LOCAL_TZ)
+        d["month"] = local.year * 100 + local.month
+    return d
+
+
+def facet_key(value: str) -> str:
+    """How tag/category/source filters compare: normalized, spaces collapsed."""
+    return " ".join(normalize(value).split())
+
+
+def article_from_stored(stored: dict) -> Article:
+    return Article.from_dict(json.loads(stored["doc"]))

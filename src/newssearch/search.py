@@ -1,0 +1,788 @@
+"""The one search entry point for CLI and web: ``SearchEngine.search``.
+
+How a query is evaluated (and why):
+- Whoosh stores the index; scoring runs over postings read from it once per index generation
+  into numpy arrays (docnums and a precomputed BM25 term-frequency part). Whoosh's pure-Python
+  matchers cost hundreds of milliseconds on multi-word news queries; array arithmetic over
+  cached postings costs a few.
+- A query is a list of *units* (a syllable, or an abbreviation with its alternative forms).
+  Units select candidates on folded forms (so ``phong tho`` and ``Phong Thổ`` meet) and all
+  non-stopword units are required first (AND); if that finds nothing, any unit will do (OR).
+- Scores are BM25 per field, title > lead > body. An accented query scores exact-accent fields
+  at full weight and folded fields at half, so exact matches rank first; an accent-free query
+  scores folded fields at full weight. Adjacent syllables and pyvi words add a bonus when the
+  index holds them as one word (``phong_tho``), a cheap stand-in for proximity.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
+
+from . import abbrev, highlight
+from .analysis import analyze, fold, is_folded, normalize, stopwords
+from .model import LOCAL_TZ, Article
+from .querylang import Clause, ParsedQuery, QueryError, parse
+from .schema import PART_FIELDS, TAG_SEP, TEXT_PARTS, facet_key
+from .store import current_build, open_build
+
+K1, B = 1.2, 0.75
+PART_BOOST = {"title": 3.0, "lead": 1.5, "body": 1.0, "author": 1.0}
+FOLDED_WEIGHT_ACCENTED = 0.5  # folded-only evidence for an accented query
+STOPWORD_WEIGHT = 0.3
+WORD_BONUS = 1.0  # weight of a multi-syllable word matched as one term
+MAX_UNITS = 16  # bounded work for very long queries: the rarest units score
+MAX_PER_PAGE = 100
+RECENCY_HALF_LIFE_DAYS = 30.0
+FACETS = ("tags", "category", "source", "month")
+CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is cleared
+REFRESH_SECONDS = 1.0
+
+
+@dataclass
+class Filters:
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    published: str | None
+    category: str | None
+    tags: list[str]
+    source: str | None
+    author: str | None
+    lead: str
+    score: float
+    title_html: str
+    snippets: list[str]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    suggestions: dict[str, list[str]]
+    relaxed: bool
+    elapsed_ms: float
+    index_version: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Postings:
+    docs: np.ndarray  # int32 docnums, ascending
+    tfpart: np.ndarray  # float32: tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl))
+    idf: float
+
+
+@dataclass
+class _Unit:
+    alternatives: list[tuple[str, ...]]  # each a tuple of normalized syllables
+    fields: tuple[str, ...]  # text parts to look in
+    stop: bool = False
+    df: int = 0
+
+
+class Snapshot:
+    """Everything search needs from one index generation, loaded once."""
+
+    def __init__(self, root: Path):
+        self.build, self.ix = open_build(root)
+        self.generation = self.ix.latest_generation()
+        self.version = f"{self.build.name}.{self.generation}"
+        self.searcher = self.ix.searcher()
+        r = self.reader = self.searcher.reader()
+        n = self.n = r.doc_count_all()
+        self.live = np.ones(n, dtype=bool)
+        if r.has_deletions():
+            for d in r.deleted_docs():
+                self.live[d] = False
+        self.doc_count = int(self.live.sum())
+        self.leaves = list(r.leaf_readers())
+        self.lengths: dict[str, np.ndarray] = {}
+        self.avglen: dict[str, float] = {}
+        table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+        for part in (*TEXT_PARTS, "author"):
+            for f in (part, part + "_f"):
+                arr = np.zeros(n, dtype=np.float32)
+                for seg, off in self.leaves:
+                    col = seg._perdoc._cached_reader(_lenfield(f), LENGTHS_COLUMN)
+                    if col is not None:
+                        vals = np.fromiter(col, dtype=np.uint8, count=seg.doc_count_all())
+                        arr[off : off + len(vals)] = table[vals]
+                self.lengths[f] = arr
+                live_lengths = arr[self.live]
+                self.avglen[f] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+        self._load_facets()
+        self._cache: dict[tuple[str, str], _Postings | None] = {}
+        self._cached = 0
+        self._lock = threading.Lock()
+        self._vocab: dict[str, str] | None = None
+
+    def _column(self, name: str) -> list:
+        return list(self.reader.column_reader(name))
+
+    def _load_facets(self) -> None:
+        def labels(values: list[bytes]) -> tuple[np.ndarray, list[str]]:
+            ids: dict[bytes, int] = {}
+            out = np.full(len(values), -1, dtype=np.int32)
+            for i, v in enumerate(values):
+                if v:
+                    out[i] = ids.setdefault(v, len(ids))
+            return out, [k.decode("utf-8") for k in ids]
+
+        self.cat_ids, self.cat_labels = labels(self._column("category_c"))
+        self.src_ids, self.src_labels = labels(self._column("source_c"))
+        self.month = np.array(self._column("month"), dtype=np.int32)
+        # Tags: sparse doc -> tag ids (most articles have none).
+        tag_ids: dict[str, int] = {}
+        tag_docs, tag_vals = [], []
+        for d, v in enumerate(self._column("tagset")):
+            if v:
+                for t in v.decode("utf-8").split(TAG_SEP):
+                    tag_docs.append(d)
+                    tag_vals.append(tag_ids.setdefault(t, len(tag_ids)))
+        self.tag_docs = np.array(tag_docs, dtype=np.int32)
+        self.tag_vals = np.array(tag_vals, dtype=np.int32)
+        self.tag_labels = list(tag_ids)
+        pub = self._column("published")
+        self.published = np.array(
+            [p if isinstance(p, int) else -1 for p in pub], dtype=np.int64
+        ) if pub else np.zeros(0, dtype=np.int64)
+        self.cat_keys = {facet_key(lbl): i for i, lbl in enumerate(self.cat_labels)}
+        self.src_keys = {facet_key(lbl): i for i, lbl in enumerate(self.src_labels)}
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def postings(self, fieldname: str, term: str) -> _Postings | None:
+        key = (fieldname, term)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        p = self._read_postings(fieldname, term)
+        with self._lock:
+            if self._cached > CACHE_POSTINGS:
+                self._cache.clear()
+                self._cached = 0
+            self._cache[key] = p
+            self._cached += len(p.docs) if p else 1
+        return p
+
+    def _read_postings(self, fieldname: str, term: str) -> _Postings | None:
+        btext = term.encode("utf-8")
+        ids: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        for seg, off in self.leaves:
+            if (fieldname, btext) not in seg:
+                continue
+            m = seg.postings(fieldname, btext)
+            while m.is_active():
+                m._read_ids()
+                m._read_weights()
+                ids.append(np.asarray(m._ids, dtype=np.int32) + off)
+                w = m._weights
+                tfs.append(
+                    np.asarray(w, dtype=np.float32)
+                    if not isinstance(w, float)
+                    else np.full(len(m._ids), w, dtype=np.float32)
+                )
+                m._i = m._blocklength
+                m._next_block()
+        if not ids:
+            return None
+        docs = np.concatenate(ids)
+        tf = np.concatenate(tfs)
+        dl = self.lengths[fieldname][docs]
+        tfpart = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avglen[fieldname]))
+        df = len(docs)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        return _Postings(docs, tfpart.astype(np.float32), idf)
+
+    def stored(self, docnum: int) -> dict:
+        return json.loads(self.searcher.stored_fields(docnum)["doc"])
+
+    def vocab(self) -> dict[str, str]:
+        """Folded term -> its most frequent accented form in the index (for suggestions)."""
+        if self._vocab is None:
+            best: dict[str, tuple[int, str]] = {}
+            for f in ("title", "lead", "body"):
+                for btext, ti in self.reader.iter_field(f):
+                    t = btext.decode("utf-8")
+                    k = fold(t)
+                    df = ti.doc_frequency()
+                    cur = best.get(k)
+                    if cur is None or df > cur[0]:
+                        best[k] = (df, t)
+            self._vocab = {k: v[1] for k, v in best.items()}
+        return self._vocab
+
+
+class SearchEngine:
+    """Searches the live index under ``root``; picks up rebuilds and updates by itself."""
+
+    def __init__(self, root: str | Path = "index"):
+        self.root = Path(root)
+        self._snap: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        now = time.monotonic()
+        snap = self._snap
+        if snap is not None and now - self._checked < REFRESH_SECONDS:
+            return snap
+        with self._lock:
+            self._checked = now
+            snap = self._snap
+            if snap is not None:
+                cur = current_build(self.root)
+                if (
+                    cur is not None
+                    and cur.name == snap.build.name
+                    and snap.ix.latest_generation() == snap.generation
+                ):
+                    return snap
+            self._snap = Snapshot(self.root)
+            return self._snap
+
+    @property
+    def index_version(self) -> str:
+        return self.snapshot().version
+
+    # ------------------------------------------------------------------ search
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        facets: Iterable[str] | bool = True,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        snippets: bool = True,
+        recency: float = 0.0,
+        fragment_chars: int = 180,
+        max_fragments: int = 3,
+        suggest: bool = True,
+    ) -> SearchResult:
+        t0 = time.perf_counter()
+        if sort not in ("relevance", "newest"):
+            raise QueryError(f"sort must be 'relevance' or 'newest', not {sort!r}")
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+        if not 40 <= fragment_chars <= 1000:
+            raise QueryError("fragment_chars must be between 40 and 1000")
+        pq = parse(query)
+        flt = _merge_filters(pq, filters or Filters())
+        snap = self.snapshot()
+        ev = _Evaluation(snap, pq, flt)
+        scores, mask, relaxed = ev.run()
+        if recency and scores is not None:
+            scores = _apply_recency(snap, scores, recency)
+        docs = np.flatnonzero(mask)
+        total = len(docs)
+        start = (page - 1) * per_page
+        top = _rank(snap, docs, scores, sort, start + per_page)[start:]
+        hits = [self._hit(snap, int(d), float(scores[d]) if scores is not None else 0.0, ev,
+                          snippets, fragment_chars, max_fragments) for d in top]
+        want = FACETS if facets is True else tuple(facets or ())
+        fac = _facets(snap, docs, want)
+        sugg: dict[str, list[str]] = {}
+        if suggest:
+            sugg = _suggestions(snap, ev, total, hits)
+        return SearchResult(
+            query=query,
+            total=total,
+            page=page,
+            per_page=per_page,
+            hits=hits,
+            facets=fac,
+            suggestions=sugg,
+            relaxed=relaxed,
+            elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
+            index_version=snap.version,
+        )
+
+    def _hit(self, snap, docnum, score, ev, with_snippets, fragment_chars, max_fragments) -> Hit:
+        d = snap.stored(docnum)
+        exact, folded = ev.mark_terms()
+        body = "\n".join([d.get("lead") or "", *(d.get("captions") or []), *(d.get("body") or [])])
+        return Hit(
+            id=d["id"],
+            title=d["title"],
+            url=d.get("url"),
+            published=d.get("published"),
+            category=d.get("category"),
+            tags=d.get("tags") or [],
+            source=d.get("source"),
+            author=d.get("author"),
+            lead=d.get("lead") or "",
+            score=round(score, 4),
+            title_html=highlight.mark_text(d["title"], exact, folded),
+            snippets=(
+                highlight.snippets(body, exact, folded, fragment_chars, max_fragments)
+                if with_snippets
+                else []
+            ),
+        )
+
+    # ------------------------------------------------------------------ other entry points
+    def article(self, article_id: str) -> Article | None:
+        snap = self.snapshot()
+        docnum = snap.searcher.document_number(id=article_id)
+        if docnum is None:
+            return None
+        return Article.from_dict(snap.stored(docnum))
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions for a search box: the last (partial) syllable completed from the index."""
+        text = " ".join(prefix.split()).lower()
+        if not text or len(text) > 200:
+            return []
+        snap = self.snapshot()
+        head, _, last = text.rpartition(" ")
+        head_f = "_".join(fold(normalize(s)) for s in head.split()) if head else ""
+        last_f = fold(normalize(last))
+        out: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        pref = (head_f.split("_")[-1] + "_" + last_f) if head_f else last_f
+        vocab = snap.vocab()
+        for f in ("title_f", "body_f"):
+            for btext in snap.reader.expand_prefix(f, pref):
+                t = btext.decode("utf-8")
+                if t in seen:
+                    continue
+                seen.add(t)
+                df = snap.reader.doc_frequency(f, t)
+                out.append((df, t))
+                if len(out) > 400:
+                    break
+        out.sort(key=lambda x: (-x[0], x[1]))
+        results = []
+        for _, t in out[:limit]:
+            shown = vocab.get(t, t).replace("_", " ")
+            if head_f:
+                shown = " ".join(head.split()[:-1] + [shown]) if " " in head else shown
+            results.append(shown)
+        return results
+
+    def stats(self) -> dict:
+        snap = self.snapshot()
+        pub = snap.published[snap.live & (snap.published >= 0)] if len(snap.published) else []
+        span = None
+        if len(pub):
+            span = [_from_whoosh_dt(int(pub.min())).date().isoformat(),
+                    _from_whoosh_dt(int(pub.max())).date().isoformat()]
+        sources = np.bincount(snap.src_ids[snap.live & (snap.src_ids >= 0)],
+                              minlength=len(snap.src_labels))
+        size = sum(p.stat().st_size for p in snap.build.path.iterdir() if p.is_file())
+        return {
+            "articles": snap.doc_count,
+            "published_span": span,
+            "sources": {snap.src_labels[i]: int(c) for i, c in enumerate(sources) if c},
+            "index_bytes": size,
+            "index_version": snap.version,
+            "build": snap.build.name,
+            "path": str(snap.build.path),
+        }
+
+
+# ---------------------------------------------------------------------- evaluation
+class _Evaluation:
+    def __init__(self, snap: Snapshot, pq: ParsedQuery, flt: Filters):
+        self.snap = snap
+        self.pq = pq
+        self.flt = flt
+        self.units: list[_Unit] = []
+        self.words: list[tuple[str, str, tuple[str, ...]]] = []  # (exact, folded, parts)
+        self.phrases: list[tuple[list[str], tuple[str, ...], bool]] = []
+        self.accented = any(not is_folded(normalize(c.text)) for c in pq.positive)
+        self._build_units()
+
+    def _build_units(self) -> None:
+        stops = stopwords()
+        groups: dict[int, list[Clause]] = {}
+        for c in self.pq.positive:
+            groups.setdefault(c.group, []).append(c)
+        for clauses in groups.values():
+            if len(clauses) > 1:  # OR: one unit whose alternatives are the clauses
+                alts = [tuple(t.text for t in analyze(c.text, words=False) if t.kind == "syl")
+                        for c in clauses]
+                alts = [a for a in alts if a]
+                if alts:
+                    parts = _parts(clauses[0].field)
+                    self.units.append(_Unit(alts, parts))
+                continue
+            c = clauses[0]
+            toks = analyze(c.text)
+            syls = [t.text for t in toks if t.kind == "syl"]
+            parts = _parts(c.field)
+            if c.phrase and len(syls) > 1:
+                self.phrases.append((syls, parts, self.accented))
+            i = 0
+            while i < len(syls):
+                found = abbrev.find(syls, i)
+                if found:
+                    n, alts = found
+                    self.units.append(_Unit(list(alts), parts))
+                    i += n
+                    continue
+                s = syls[i]
+                self.units.append(_Unit([(s,)], parts, stop=s in stops))
+                i += 1
+            for t in toks:
+                if t.kind in ("word", "comp"):
+                    self.words.append((t.text, t.folded, parts))
+            for a, b in itertools.pairwise(syls):
+                self.words.append((a + "_" + b, fold(a) + "_" + fold(b), parts))
+        # Bounded work: only the rarest units take part when a query is very long.
+        for u in self.units:
+            u.df = min(self._unit_df(u, alt) for alt in u.alternatives) if u.alternatives else 0
+        if len(self.units) > MAX_UNITS:
+            keep = sorted(self.units, key=lambda u: (u.stop, u.df))[:MAX_UNITS]
+            self.units = [u for u in self.units if u in keep]
+
+    def _unit_df(self, u: _Unit, alt: tuple[str, ...]) -> int:
+        dfs = []
+        for s in alt:
+            best = 0
+            for part in u.fields:
+                p = self.snap.postings(PART_FIELDS[part][1], fold(s))
+                if p:
+                    best = max(best, len(p.docs))
+            dfs.append(best)
+        return min(dfs) if dfs else 0
+
+    def mark_terms(self) -> tuple[set[str], set[str]]:
+        exact: set[str] = set()
+        folded: set[str] = set()
+        for u in self.units:
+            for alt in u.alternatives:
+                for s in alt:
+                    if self.accented:
+                        exact.add(s)
+                    else:
+                        folded.add(fold(s))
+        return exact, folded
+
+    def _term_score(self, acc: np.ndarray, hit: np.ndarray | None, fieldname: str,
+                    term: str, weight: float) -> None:
+        p = self.snap.postings(fieldname, term)
+        if p is None:
+            return
+        acc[p.docs] += p.tfpart * np.float32(p.idf * weight)
+        if hit is not None:
+            hit[p.docs] = True
+
+    def _alt_scores(self, alt: tuple[str, ...], parts: tuple[str, ...]):
+        """Score and match arrays of one alternative: all its syllables must be present."""
+        n = self.snap.n
+        score = np.zeros(n, dtype=np.float32)
+        match = None
+        for s in alt:
+            hit = np.zeros(n, dtype=bool)
+            f = fold(s)
+            exact_w = 1.0 if self.accented else 0.0
+            fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
+            for part in parts:
+                ef, ff = PART_FIELDS[part]
+                boost = PART_BOOST[part]
+                self._term_score(score, hit, ff, f, boost * fold_w)
+                if exact_w:
+                    self._term_score(score, None, ef, s, boost * exact_w)
+            match = hit if match is None else (match & hit)
+        return score, match
+
+    def run(self) -> tuple[np.ndarray | None, np.ndarray, bool]:
+        snap = self.snap
+        n = snap.n
+        base = snap.live.copy()
+        self._apply_filters(base)
+        self._apply_exclusions(base)
+        if not self.units:
+            if self.pq.clauses and not self.pq.positive:
+                return None, base, False  # only exclusions: everything else matches
+            if self.pq.clauses:
+                return None, np.zeros(n, dtype=bool), False
+            return None, base, False  # filters only (or empty): browse
+        total = np.zeros(n, dtype=np.float32)
+        required = np.ones(n, dtype=bool)
+        anymatch = np.zeros(n, dtype=bool)
+        count = np.zeros(n, dtype=np.int16)
+        n_req = 0
+        for u in self.units:
+            us = np.zeros(n, dtype=np.float32)
+            um = np.zeros(n, dtype=bool)
+            for alt in u.alternatives:
+                s, m = self._alt_scores(alt, u.fields)
+                np.maximum(us, np.where(m, s, 0), out=us)
+                um |= m
+            w = STOPWORD_WEIGHT if u.stop else 1.0
+            total += us * np.float32(w)
+            anymatch |= um
+            count += um
+            if not u.stop:
+                required &= um
+                n_req += 1
+        for exact, folded, parts in self.words:
+            for part in parts:
+                ef, ff = PART_FIELDS[part]
+                boost = PART_BOOST[part] * WORD_BONUS
+                if self.accented:
+                    self._term_score(total, None, ef, exact, boost)
+                    self._term_score(total, None, ff, folded, boost * FOLDED_WEIGHT_ACCENTED)
+                else:
+                    self._term_score(total, None, ff, folded, boost)
+        if n_req == 0:
+            required = anymatch
+        for syls, parts, accented in self.phrases:
+            required &= self._phrase_docs(syls, parts, accented)
+        mask = base & required
+        relaxed = False
+        if not mask.any() and not self.phrases:
+            relaxed = True
+            mask = base & anymatch
+            # Coordination: documents matching more of the query come first.
+            total = total * ((count.astype(np.float32) + 1) / (len(self.units) + 1)) ** 2
+        return total, mask, relaxed
+
+    def _phrase_docs(self, syls: list[str], parts: tuple[str, ...], accented: bool) -> np.ndarray:
+        fields = [PART_FIELDS[p][0 if accented else 1] for p in parts]
+        words = syls if accented else [fold(s) for s in syls]
+        q = wq.Or([wq.Phrase(f, words) for f in fields])
+        out = np.zeros(self.snap.n, dtype=bool)
+        ids = list(q.docs(self.snap.searcher))
+        if ids:
+            out[np.array(ids, dtype=np.int64)] = True
+        return out
+
+    def _apply_exclusions(self, mask: np.ndarray) -> None:
+        for c in self.pq.clauses:
+            if not c.negated:
+                continue
+            syls = [t.text for t in analyze(c.text, words=False) if t.kind == "syl"]
+            if not syls:
+                continue
+            accented = not is_folded(normalize(c.text))
+            parts = _parts(c.field)
+            if len(syls) > 1:
+                mask &= ~self._phrase_docs(syls, parts, accented)
+                continue
+            s = syls[0]
+            for part in parts:
+                ef, ff = PART_FIELDS[part]
+                p = self.snap.postings(ef, s) if accented else self.snap.postings(ff, fold(s))
+                if p is not None:
+                    mask[p.docs] = False
+
+    def _apply_filters(self, mask: np.ndarray) -> None:
+        snap, flt = self.snap, self.flt
+        if flt.categories:
+            ids = [snap.cat_keys.get(facet_key(c), -2) for c in flt.categories]
+            mask &= np.isin(snap.cat_ids, ids)
+        if flt.sources:
+            ids = [snap.src_keys.get(facet_key(s), -2) for s in flt.sources]
+            mask &= np.isin(snap.src_ids, ids)
+        for tag in flt.tags:
+            key = facet_key(tag)
+            t = np.zeros(snap.n, dtype=bool)
+            for seg, off in snap.leaves:
+                btext = key.encode("utf-8")
+                if ("tags", btext) in seg:
+                    t[np.fromiter(seg.postings("tags", btext).all_ids(), dtype=np.int64) + off] = True
+            mask &= t
+        if flt.date_from or flt.date_to:
+            pub = snap.published
+            ok = pub >= 0
+            if flt.date_from:
+                ok &= pub >= _to_whoosh_dt(flt.date_from)
+            if flt.date_to:
+                ok &= pub < _to_whoosh_dt(flt.date_to + timedelta(days=1))
+            mask &= ok
+
+
+def _parts(fieldname: str | None) -> tuple[str, ...]:
+    if fieldname is None:
+        return TEXT_PARTS
+    return (fieldname,)
+
+
+def _merge_filters(pq: ParsedQuery, f: Filters) -> Filters:
+    return Filters(
+        tags=[*f.tags, *pq.tags],
+        categories=[*f.categories, *pq.categories],
+        sources=[*f.sources, *pq.sources],
+        date_from=f.date_from or pq.date_from,
+        date_to=f.date_to or pq.date_to,
+    )
+
+
+# Whoosh stores datetimes as 100-ns ticks since 0001-01-01 (naive UTC here).
+_EPOCH = datetime(1, 1, 1)
+
+
+def _to_whoosh_dt(d: date) -> int:
+    local = datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ)
+    utc = local.astimezone(UTC).replace(tzinfo=None)
+    return int((utc - _EPOCH) / timedelta(microseconds=1)) * 10
+
+
+def _from_whoosh_dt(ticks: int) -> datetime:
+    utc = _EPOCH + timedelta(microseconds=ticks // 10)
+    return utc.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+
+
+def _apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarray:
+    pub = snap.published
+    dated = pub >= 0
+    if not dated.any():
+        return scores
+    newest = pub[dated & snap.live].max() if (dated & snap.live).any() else pub[dated].max()
+    age_days = (newest - pub) / (864_000_000_000)
+    boost = np.where(dated, 0.5 ** (np.maximum(age_days, 0) / RECENCY_HALF_LIFE_DAYS), 0)
+    return scores * (1 + weight * boost).astype(np.float32)
+
+
+def _rank(snap: Snapshot, docs: np.ndarray, scores: np.ndarray | None, sort: str,
+          k: int) -> list[int]:
+    if len(docs) == 0 or k <= 0:
+        return []
+    if sort == "newest" or scores is None:
+        pub = snap.published[docs] if len(snap.published) else np.zeros(len(docs))
+        sc = scores[docs] if scores is not None else np.zeros(len(docs))
+        order = np.lexsort((docs, -sc, -pub)) if sort == "newest" else np.lexsort((docs, -pub))
+        return [int(docs[i]) for i in order[:k]]
+    sc = scores[docs]
+    if len(docs) > k:
+        part = np.argpartition(-sc, k - 1)[:k]
+    else:
+        part = np.arange(len(docs))
+    order = part[np.lexsort((docs[part], -sc[part]))]
+    return [int(docs[i]) for i in order]
+
+
+def _facets(snap: Snapshot, docs: np.ndarray, want: Iterable[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    want = set(want)
+    unknown = want - set(FACETS)
+    if unknown:
+        raise QueryError(f"unknown facet(s): {', '.join(sorted(unknown))}; known: "
+                         f"{', '.join(FACETS)}")
+    for name, ids, labels in (("category", snap.cat_ids, snap.cat_labels),
+                              ("source", snap.src_ids, snap.src_labels)):
+        if name in want:
+            sel = ids[docs]
+            c = np.bincount(sel[sel >= 0], minlength=len(labels))
+            out[name] = _counts(labels, c)
+    if "tags" in want:
+        sel = np.isin(snap.tag_docs, docs, assume_unique=False)
+        c = np.bincount(snap.tag_vals[sel], minlength=len(snap.tag_labels))
+        out["tags"] = _counts(snap.tag_labels, c)
+    if "month" in want:
+        m = snap.month[docs]
+        vals, counts = np.unique(m[m > 0], return_counts=True)
+        out["month"] = [{"value": f"{v // 100:04d}-{v % 100:02d}", "count": int(c)}
+                        for v, c in zip(vals, counts)]
+    return out
+
+
+def _counts(labels: list[str], counts: np.ndarray, limit: int = 50) -> list[dict]:
+    nz = np.flatnonzero(counts)
+    order = sorted(nz, key=lambda i: (-counts[i], labels[i]))[:limit]
+    return [{"value": labels[i], "count": int(counts[i])} for i in order]
+
+
+def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit]) -> dict:
+    out: dict[str, list[str]] = {}
+    flat = [s for u in ev.units for s in u.alternatives[0]]
+    if not flat:
+        return out
+    if not ev.accented:
+        acc = _restore_accents(snap, flat, hits)
+        if acc and fold(acc.lower()) == " ".join(flat):
+            out["accented"] = [acc]
+    if total < 3:
+        dym = _did_you_mean(snap, flat)
+        if dym:
+            out["did_you_mean"] = [dym]
+    return out
+
+
+def _restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str | None:
+    """The accented form of an accent-free query, with corpus casing when a hit shows it."""
+    pattern = r"\W+".join(re.escape(s) for s in folded)
+    rx = re.compile(rf"(?<!\w){pattern}(?!\w)")
+    for h in hits[:5]:
+        for text in (h.title, h.lead):
+            flat, offsets = _fold_with_offsets(text)
+            m = rx.search(flat)
+            if m:
+                return text[offsets[m.start()]:offsets[m.end() - 1] + 1]
+    vocab = snap.vocab()
+    out, i = [], 0
+    while i < len(folded):
+        if i + 1 < len(folded) and folded[i] + "_" + folded[i + 1] in vocab:
+            out.extend(vocab[folded[i] + "_" + folded[i + 1]].split("_"))
+            i += 2
+        else:
+            out.append(vocab.get(folded[i], folded[i]))
+            i += 1
+    restored = " ".join(out)
+    return restored if restored != " ".join(folded) else None
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Folded text with, per folded character, its index in ``text`` (1:1 except marks)."""
+    chars, offs = [], []
+    for i, ch in enumerate(text):
+        f = fold(ch) if not ch.isascii() else ch.lower()
+        for c in f:
+            if not unicodedata.combining(c):
+                chars.append(c)
+                offs.append(i)
+    return "".join(chars), offs
+
+
+def _did_you_mean(snap: Snapshot, folded_or_exact: list[str]) -> str | None:
+    """Replace syllables the index lacks with their nearest indexed neighbour."""
+    out, changed = [], False
+    corrector = snap.searcher.corrector("title_f")
+    for s in folded_or_exact:
+        f = fold(s)
+        if snap.postings("body_f", f) or snap.postings("title_f", f):
+            out.append(s)
+            continue
+        cands = corrector.suggest(f, limit=1, maxdist=2)
+        if cands:
+            out.append(snap.vocab().get(cands[0], cands[0]))
+            changed = True
+        else:
+            out.append(s)
+    return " ".join(out) if changed else None

@@ -1,0 +1,189 @@
+"""Where indexes live on disk, and how a new build replaces the old one.
+
+Layout of an index root (default ``index/``)::
+
+    CURRENT              name of the live build (replaced atomically by rename)
+    builds/<name>/       one Whoosh index per build, plus newssearch.json (format versions)
+    .lock                flock held by the one process writing
+
+A full rebuild writes a new build and then switches CURRENT, so readers keep the old build
+until they reopen and a rebuild killed at any point leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from whoosh import index as windex
+
+from .analysis import ANALYZER_VERSION
+from .schema import FORMAT_VERSION
+
+META_FILE = "newssearch.json"
+KEEP_BUILDS = 2  # the live build and the one before it (open searchers may still read it)
+
+
+class IndexProblem(Exception):
+    """Base for index problems a user can act on; the message says what to do."""
+
+
+class NoIndexError(IndexProblem):
+    pass
+
+
+class RebuildNeededError(IndexProblem):
+    pass
+
+
+class IndexLockedError(IndexProblem):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    root: Path
+    name: str
+
+    @property
+    def path(self) -> Path:
+        return self.root / "builds" / self.name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def current_build(root: Path) -> BuildInfo | None:
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not name or not (root / "builds" / name).is_dir():
+        return None
+    return BuildInfo(root, name)
+
+
+def new_build(root: Path) -> BuildInfo:
+    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    info = BuildInfo(root, name)
+    info.path.mkdir(parents=True, exist_ok=False)
+    return info
+
+
+def write_meta(build: BuildInfo, **extra) -> None:
+    meta = {**read_meta(build), "format": FORMAT_VERSION, "analyzer": ANALYZER_VERSION, **extra}
+    tmp = build.path / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, build.path / META_FILE)
+
+
+def read_meta(build: BuildInfo) -> dict:
+    try:
+        return json.loads((build.path / META_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def switch_to(build: BuildInfo) -> None:
+    """Point CURRENT at ``build`` atomically (write temp, fsync, rename, fsync dir)."""
+    root = build.root
+    tmp = root / f".CURRENT.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(build.name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / "CURRENT")
+    _fsync_dir(root)
+
+
+def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[str]:
+    """Remove abandoned and old builds; the live one and the newest others up to ``keep`` stay."""
+    cur = current_build(root)
+    builds = root / "builds"
+    if not builds.is_dir():
+        return []
+    names = sorted((p.name for p in builds.iterdir() if p.is_dir()), reverse=True)
+    live = cur.name if cur else None
+    kept = [live] if live else []
+    removed = []
+    for n in names:
+        if n == live:
+            continue
+        complete = (builds / n / META_FILE).exists() and n < (live or "~")
+        if complete and len(kept) < keep:
+            kept.append(n)
+            continue
+        shutil.rmtree(builds / n, ignore_errors=True)
+        removed.append(n)
+    for tmp in root.glob(".CURRENT.*"):
+        tmp.unlink(missing_ok=True)
+    return removed
+
+
+def open_build(root: Path):
+    """Open the live Whoosh index, checking that this code can read it."""
+    build = current_build(root)
+    if build is None:
+        raise NoIndexError(
+            f"No index at {root}. Build one with: newssearch index --index {root} PATH..."
+        )
+    meta = read_meta(build)
+    if meta.get("format") != FORMAT_VERSION or meta.get("analyzer") != ANALYZER_VERSION:
+        raise RebuildNeededError(
+            f"The index at {root} was built by an incompatible version of newssearch "
+            f"(index format {meta.get('format')}, analyzer {meta.get('analyzer')}; this version "
+            f"reads format {FORMAT_VERSION}, analyzer {ANALYZER_VERSION}). A rebuild is needed: "
+            f"newssearch index --rebuild --index {root} PATH..."
+        )
+    return build, windex.open_dir(str(build.path))
+
+
+class WriteLock:
+    """One writer per index root; a second one gets a clear message, never a corrupt index.
+
+    flock is released by the kernel when the holder dies, so a killed build never leaves a
+    stale lock behind.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.path = root / ".lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> Self:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise IndexLockedError(
+                f"Another newssearch process (pid {holder}) is writing to the index at "
+                f"{self.root}. Wait for it to finish, then try again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None

@@ -95,6 +95,11 @@ def index_cmd(paths, index_dir, full, procs, quiet):
     """
     root = Path(index_dir)
     articles, report = _read(paths, quiet)
+    if full and not articles:
+        # A mistyped or unmounted path must not swap the live index for an empty one.
+        for line in report.summary_lines():
+            click.echo(line, err=True)
+        _fail(f"nothing was ingested, so the index at {root} was not rebuilt (it is unchanged)")
     try:
         with _Progress(len(articles), "indexing") as prog:
             fn = rebuild if full else update
@@ -128,9 +133,8 @@ def parse_cmd(paths, quiet):
         if not quiet:
             click.echo(f"skipped {s.location}: {s.reason}", err=True)
 
-    out = click.get_text_stream("stdout")
     for a in iter_articles(paths, report, on_skip=on_skip):
-        out.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+        click.echo(json.dumps(a.to_dict(), ensure_ascii=False))
     for line in report.summary_lines():
         click.echo(line, err=True)
     sys.exit(EXIT_SKIPPED if report.skipped else EXIT_OK)

@@ -175,7 +175,7 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
         build, ix = open_build(root)
         w = ix.writer()
         try:
-            for i in ids:
+            for i in dict.fromkeys(ids):  # an id given twice is deleted (and counted) once
                 (done if w.delete_by_term("id", i) else missing).append(i)
             w.commit()
         except BaseException:

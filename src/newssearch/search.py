@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.util.times import datetime_to_long, long_to_datetime
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
 
 from . import abbrev, highlight
@@ -146,7 +147,7 @@ class Snapshot:
         self._vocab: dict[str, str] | None = None
 
     def _column(self, name: str) -> list:
-        return list(self.reader.column_reader(name))
+        return list(self.reader.column_reader(name, translate=False))
 
     def _load_facets(self) -> None:
         def labels(values: list[bytes]) -> tuple[np.ndarray, list[str]]:
@@ -644,19 +645,14 @@ def _merge_filters(pq: ParsedQuery, f: Filters) -> Filters:
     )
 
 
-# Whoosh stores datetimes as 100-ns ticks since 0001-01-01 (naive UTC here).
-_EPOCH = datetime(1, 1, 1)
-
-
+# The published column holds Whoosh's datetime longs (microseconds since datetime.min, UTC).
 def _to_whoosh_dt(d: date) -> int:
     local = datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ)
-    utc = local.astimezone(UTC).replace(tzinfo=None)
-    return int((utc - _EPOCH) / timedelta(microseconds=1)) * 10
+    return datetime_to_long(local.astimezone(UTC).replace(tzinfo=None))
 
 
-def _from_whoosh_dt(ticks: int) -> datetime:
-    utc = _EPOCH + timedelta(microseconds=ticks // 10)
-    return utc.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+def _from_whoosh_dt(value: int) -> datetime:
+    return long_to_datetime(value).replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def _apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarray:
@@ -665,7 +661,7 @@ def _apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndar
     if not dated.any():
         return scores
     newest = pub[dated & snap.live].max() if (dated & snap.live).any() else pub[dated].max()
-    age_days = (newest - pub) / (864_000_000_000)
+    age_days = (newest - pub) / 86_400_000_000
     boost = np.where(dated, 0.5 ** (np.maximum(age_days, 0) / RECENCY_HALF_LIFE_DAYS), 0)
     return scores * (1 + weight * boost).astype(np.float32)
 

@@ -76,7 +76,10 @@ def current_build(root: Path) -> BuildInfo | None:
 
 
 def new_build(root: Path) -> BuildInfo:
-    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    # Microseconds: two rebuilds by one process within a second need different names.
+    now = time.time()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    name = f"{stamp}-{int(now % 1 * 1_000_000):06d}-{os.getpid()}"
     info = BuildInfo(root, name)
     info.path.mkdir(parents=True, exist_ok=False)
     return info

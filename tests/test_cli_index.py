@@ -1,0 +1,187 @@
+"""The index-side commands (index, parse, stats, delete) through click, with their exit
+statuses: 0 all good, 1 failed, 2 usage, 3 some inputs skipped or ids not found."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newssearch.cli import main
+from newssearch.store import WriteLock
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
+SEED = SAMPLE_DIR / "seed_phong_tho.txt"
+SAMPLE_COUNT = 278
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """``newssearch index --index <tmp> sample/``, run once for the module."""
+    root = tmp_path_factory.mktemp("cli") / "index"
+    return root, run("index", "--index", root, "--procs", "1", SAMPLE_DIR)
+
+
+def test_index_sample_prints_the_summary(indexed):
+    root, res = indexed
+    assert res.exit_code == 0, res.output
+    assert f"ingested {SAMPLE_COUNT}, skipped 0" in res.stderr
+    summary = res.stdout.strip().splitlines()[-1]
+    assert summary.startswith(f"index {root} (build ")
+    assert f"{SAMPLE_COUNT} added, 0 updated, 0 unchanged, 0 duplicate ids ignored" in summary
+    assert f"{SAMPLE_COUNT} articles in the index" in summary
+    assert (root / "CURRENT").is_file()
+
+
+def test_index_again_skips_unchanged(indexed, tmp_path: Path):
+    root = tmp_path / "index"
+    shutil.copytree(indexed[0], root, ignore=shutil.ignore_patterns(".lock"))
+    res = run("index", "--index", root, "-q", SAMPLE_DIR)
+    assert res.exit_code == 0, res.output
+    assert f"0 added, 0 updated, {SAMPLE_COUNT} unchanged" in res.stdout
+    assert f"{SAMPLE_COUNT} articles in the index" in res.stdout
+    # A file named directly gets its path as id: a new article, not the seed page again.
+    res = run("index", "--index", root, "-q", SEED)
+    assert res.exit_code == 0, res.output
+    assert "1 added, 0 updated, 0 unchanged" in res.stdout
+    assert f"{SAMPLE_COUNT + 1} articles in the index" in res.stdout
+
+
+def test_index_with_a_broken_file_exits_3_and_names_it(tmp_path: Path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEED, src / "good.txt")
+    (src / "broken.txt").write_text("Không phải một trang tin.\nChỉ có hai dòng.\n",
+                                    encoding="utf-8")
+    root = tmp_path / "index"
+    res = run("index", "--index", root, src)
+    assert res.exit_code == 3, res.output
+    assert f"skipped {src / 'broken.txt'}: not a raw page" in res.stderr
+    assert "ingested 1, skipped 1" in res.stderr
+    assert "1 added" in res.stdout and "1 articles in the index" in res.stdout
+
+
+def test_parse_prints_json_lines_with_iso_dates():
+    res = run("parse", SEED)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) == 1
+    d = json.loads(lines[0])
+    assert d["id"] == str(SEED)
+    assert d["title"].startswith("Huyện Phong Thổ: Đoàn kết")
+    assert d["published"] == "2020-10-25T00:00:00+07:00"
+    assert datetime.fromisoformat(d["crawled_at"]).utcoffset().total_seconds() == 7 * 3600
+    assert d["author"] == "Xuân Trường"
+    assert "ingested 1, skipped 0" in res.stderr
+
+
+def test_parse_of_the_sample_directory_is_one_line_per_article():
+    res = run("parse", "-q", SAMPLE_DIR)
+    assert res.exit_code == 0
+    docs = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(docs) == SAMPLE_COUNT and len({d["id"] for d in docs}) == SAMPLE_COUNT
+    for d in docs:
+        if d.get("published"):
+            assert datetime.fromisoformat(d["published"]).tzinfo is not None
+
+
+def test_stats_prints_the_article_count(indexed):
+    root, _ = indexed
+    res = run("stats", "--index", root)
+    assert res.exit_code == 0, res.output
+    assert f"articles:  {SAMPLE_COUNT}" in res.stdout
+    assert "source:    dantri.com.vn: 277" in res.stdout
+    js = run("stats", "--index", root, "--json")
+    assert json.loads(js.stdout)["articles"] == SAMPLE_COUNT
+
+
+@pytest.mark.xfail(strict=True, reason="search.py Snapshot._column reads the 'published' column "
+                   "translated (datetime objects, not ints), so every date counts as missing")
+def test_stats_prints_the_published_span(indexed):
+    res = run("stats", "--index", indexed[0])
+    # The seed page is from 2020-10-25; the dantri sample runs Oct 2020 - May 2021.
+    assert re.search(r"published: 2020-(09-30|10-01) \.\. 2021-(04-30|05-01)", res.stdout)
+
+
+def test_delete_of_a_missing_id_exits_3(indexed):
+    root, _ = indexed
+    res = run("delete", "--index", root, "no-such-article")
+    assert res.exit_code == 3
+    assert "not found: no-such-article" in res.stderr
+    assert "deleted 0, not found 1" in res.stdout
+    assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout
+
+
+def test_delete_an_existing_id(indexed, tmp_path: Path):
+    root = tmp_path / "index"
+    shutil.copytree(indexed[0], root, ignore=shutil.ignore_patterns(".lock"))
+    res = run("delete", "--index", root, "seed_phong_tho.txt")
+    assert res.exit_code == 0, res.output
+    assert "deleted 1, not found 0" in res.stdout
+
+
+def test_commands_without_an_index_fail_with_a_message(tmp_path: Path):
+    root = tmp_path / "none"
+    for args in (("stats",), ("delete", "x")):
+        res = run(*args, "--index", root)
+        assert res.exit_code == 1, args
+        assert f"error: No index at {root}" in res.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("index",),  # PATHS missing
+    ("index", "--procs", "many", "sample"),
+    ("delete",),
+    ("stats", "--bogus"),
+    ("no-such-command",),
+])
+def test_usage_errors_exit_2(args):
+    res = run(*args)
+    assert res.exit_code == 2, res.output
+    assert "Usage:" in res.stderr
+
+
+def test_rebuild_from_nothing_leaves_the_index_alone(indexed, tmp_path: Path):
+    root = tmp_path / "index"
+    shutil.copytree(indexed[0], root, ignore=shutil.ignore_patterns(".lock"))
+    before = (root / "CURRENT").read_text(encoding="utf-8")
+    res = run("index", "--rebuild", "--index", root, tmp_path / "no-such-dir")
+    assert res.exit_code == 1, res.output
+    assert f"skipped {tmp_path / 'no-such-dir'}: no such file" in res.stderr
+    assert "was not rebuilt" in res.stderr
+    assert (root / "CURRENT").read_text(encoding="utf-8") == before
+    assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout
+    # Without --rebuild, a missing path is just a skip (status 3) and nothing changes.
+    res = run("index", "--index", root, tmp_path / "no-such-dir")
+    assert res.exit_code == 3, res.output
+    assert f"0 added, 0 updated, 0 unchanged, 0 duplicate ids ignored; {SAMPLE_COUNT} articles" \
+        in res.stdout
+
+
+def test_rebuild_replaces_the_index(indexed, tmp_path: Path):
+    root = tmp_path / "index"
+    shutil.copytree(indexed[0], root, ignore=shutil.ignore_patterns(".lock"))
+    res = run("index", "--rebuild", "--index", root, SEED)
+    assert res.exit_code == 0, res.output
+    assert "1 added" in res.stdout and "1 articles in the index" in res.stdout
+    assert "articles:  1" in run("stats", "--index", root).stdout
+
+
+def test_a_locked_index_fails_with_status_1(indexed, tmp_path: Path):
+    root = tmp_path / "index"
+    shutil.copytree(indexed[0], root, ignore=shutil.ignore_patterns(".lock"))
+    with WriteLock(root):
+        for args in (("index", SEED), ("delete", "seed_phong_tho.txt")):
+            res = run(args[0], "--index", root, *args[1:])
+            assert res.exit_code == 1, args
+            assert "error: Another newssearch process (pid" in res.stderr
+    assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout

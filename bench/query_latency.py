@@ -25,7 +25,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def main() -> None:
@@ -34,8 +34,10 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--queries", default=str(DATA / "dev_queries.jsonl"))
     args = ap.parse_args()
-    queries = [json.loads(x) for x in open(args.queries, encoding="utf-8") if x.strip()]
-    qrels_ids = {ln.split()[1] for ln in open(DATA / "dev_qrels.tsv", encoding="utf-8")}
+    with open(args.queries, encoding="utf-8") as f:
+        queries = [json.loads(x) for x in f if x.strip()]
+    with open(DATA / "dev_qrels.tsv", encoding="utf-8") as f:
+        qrels_ids = {ln.split()[1] for ln in f}
     rng = random.Random(0)
     warm = []
     with gzip.open(DATA / "corpus_vietnews.jsonl.gz", "rt", encoding="utf-8") as f:
@@ -51,8 +53,8 @@ def main() -> None:
     for q in warm:
         eng.search(q)
     modes = {
-        "a_top10_snippets": dict(facets=False, suggest=False, snippets=True),
-        "b_full_page": dict(facets=True, suggest=True, snippets=True),
+        "a_top10_snippets": {"facets": False, "suggest": False, "snippets": True},
+        "b_full_page": {"facets": True, "suggest": True, "snippets": True},
     }
     for name, kw in modes.items():
         times: dict[str, list[float]] = {}

@@ -196,16 +196,17 @@ def test_field_prefixes_restrict(search_engine, search_index):
     assert got < set(all_ids(search_engine, "bóng"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search._Evaluation._build_units gives every OR "
-                   "alternative the field of the group's first clause")
 def test_or_alternatives_keep_their_own_fields(search_engine):
     a = set(all_ids(search_engine, f"title:{MARKER} OR body:quenzelo"))
     b = set(all_ids(search_engine, f"body:quenzelo OR title:{MARKER}"))
     assert a == b and len(a) == 8
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: author: is advertised by querylang but "
-                   "search.PART_FIELDS has no 'author' entry: KeyError")
+def test_phrase_inside_an_or_group_stays_a_phrase(search_engine, search_index):
+    phrase = {a.id for a in search_index.articles if has_phrase(full_text(a), "bóng đá")}
+    assert set(all_ids(search_engine, '"bóng đá" OR Quenzelo')) == phrase | {SPACE_ID}
+
+
 def test_author_field(search_engine):
     assert ids(search_engine.search('author:"Xuân Trường"'))[0] == SEED
 
@@ -244,8 +245,6 @@ def test_category_and_source_filters(search_engine, search_index):
     assert search_engine.search('category:"Không có"').total == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Snapshot._load_facets expects ints from the "
-                   "'published' column but Whoosh returns datetimes, so every date is -1")
 @pytest.mark.parametrize("q", ["from:2021-04-01 to:2021-04-30", "from:1/4/2021 to:30/04/2021"])
 def test_date_filters(search_engine, search_index, q):
     expected = {a.id for a in search_index.articles
@@ -256,21 +255,27 @@ def test_date_filters(search_engine, search_index, q):
     assert set(ids(res)) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: same cause as the date filters (published -1)")
 def test_date_filters_in_filters_object(search_engine, search_index):
     f = Filters(date_from=date(2019, 6, 1), date_to=date(2019, 7, 2))
     expected = {"x-bongda", "x-bong-split", "x-ubnd"}
     assert set(all_ids(search_engine, "", filters=f)) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sort=newest orders by score, not date "
-                   "(published column read as -1)")
 def test_sort_newest_orders_by_date(search_engine, search_index):
     res = search_engine.search("bóng đá", sort="newest", per_page=100)
     dates = [search_index.by_id[h.id].published for h in res.hits]
     assert dates == sorted(dates, reverse=True)
     newest = max(a.published for a in search_index.articles if a.published)
     assert search_index.by_id[ids(search_engine.search("", sort="newest"))[0]].published == newest
+
+
+def test_recency_reorders_but_keeps_the_hits(search_engine):
+    plain_ = search_engine.search("bóng đá", per_page=100)
+    boosted = search_engine.search("bóng đá", per_page=100, recency=1.0)
+    assert {h.id for h in boosted.hits} == {h.id for h in plain_.hits}
+    before = {h.id: h.score for h in plain_.hits}
+    assert all(h.score >= before[h.id] - 1e-3 for h in boosted.hits)
+    assert any(h.score > before[h.id] + 1e-3 for h in boosted.hits)
 
 
 def test_sort_newest_keeps_the_same_hits(search_engine):
@@ -301,9 +306,6 @@ def test_abbreviation_finds_its_expansion(search_engine, search_index):
     assert all_ids(search_engine, 'UBND "Mường Nhé"') == ["x-uyban"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: abbrev.find runs per parsed clause, i.e. per "
-                   "word, so an unquoted multi-word expansion never meets its abbreviation; "
-                   "quoted, the phrase requirement excludes abbreviation-only articles")
 @pytest.mark.parametrize("q", ["Ủy ban nhân dân", "uy ban nhan dan", '"Ủy ban nhân dân"'])
 def test_expansion_finds_its_abbreviation(search_engine, search_index, q):
     assert "Ủy ban nhân dân" not in full_text(search_index.by_id["x-ubnd"])
@@ -429,8 +431,6 @@ def test_facet_selection(search_engine):
         search_engine.search(MARKER, facets=["colour"])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: facet labels are the raw stored strings, so one "
-                   "tag/category in NFC and NFD counts as two values (filters treat them as one)")
 def test_facets_merge_nfc_and_nfd_spellings(search_engine):
     res = search_engine.search(f"source:{CRAFTED_SOURCE}")
     tags = [f for f in res.facets["tags"] if unicodedata.normalize("NFC", f["value"]) == "du lịch"]
@@ -452,8 +452,6 @@ def test_did_you_mean_for_a_misspelling_without_results(search_engine):
     assert "did_you_mean" not in search_engine.search("Quenzelo").suggestions
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search._did_you_mean shows the index's segmented "
-                   "form ('việt_nam') instead of words")
 def test_did_you_mean_shows_words_not_segmented_terms(search_engine):
     res = search_engine.search("vietnaam")
     assert res.total == 0
@@ -461,9 +459,6 @@ def test_did_you_mean_shows_words_not_segmented_terms(search_engine):
     assert "_" not in res.suggestions["did_you_mean"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _did_you_mean relies on Whoosh's corrector "
-                   "ranking by edit distance, but ReaderCorrector ranks by frequency only "
-                   "within maxdist=2: 'phongg' -> 'không' although 'phong' is 1 edit away")
 def test_did_you_mean_prefers_the_nearest_word(search_engine):
     res = search_engine.search("phongg")
     assert res.suggestions["did_you_mean"] == ["phong"]
@@ -487,8 +482,6 @@ def test_suggest_odd_prefixes(search_engine, prefix):
     assert search_engine.suggest(prefix) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SearchEngine.suggest looks up the last two "
-                   "syllables only as one segmented term, so 'huyện ph' completes nothing")
 def test_suggest_after_a_word_that_is_not_a_compound(search_engine):
     got = search_engine.suggest("huyện ph")
     assert got and all(s.startswith("huyện ph") for s in got)
@@ -519,8 +512,6 @@ def test_no_query_raises_anything_but_query_error(search_engine, q):
     json.dumps(res.to_dict(), ensure_ascii=False)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search._to_whoosh_dt overflows (OverflowError) "
-                   "for dates at the ends of the calendar instead of a QueryError or clamping")
 @pytest.mark.parametrize("q", ["from:0001-01-01", "to:9999-12-31", "to:31/12/9999"])
 def test_extreme_dates_do_not_crash(search_engine, q):
     try:
@@ -543,8 +534,6 @@ def test_stats(search_engine, search_index):
     assert st["index_version"] == search_engine.index_version
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: stats()['published_span'] is None: the "
-                   "'published' column is read as -1 for every article")
 def test_stats_published_span(search_engine, search_index):
     days = [a.published.astimezone(VN).date().isoformat()
             for a in search_index.articles if a.published]
@@ -623,9 +612,6 @@ def test_score_agrees_with_the_shared_scorer(search_engine, tmp_path):
     assert ours["all"]["queries"] == 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: evaluation.read_run keeps percent-encoded ids and "
-                   "score() re-encodes them (trec_id('a%20b') -> 'a%2520b'), so a run read "
-                   "from file never matches a qrels naming the raw id; run_ranked does")
 def test_score_of_a_run_file_matches_raw_ids(search_engine, tmp_path):
     qs = [evaluation.Query("D3", "Quenzelo", "keywords")]
     run = tmp_path / "run.txt"
@@ -637,8 +623,6 @@ def test_score_of_a_run_file_matches_raw_ids(search_engine, tmp_path):
     assert evaluation.score(qs, rel, evaluation.read_run(str(run)))["all"]["mrr@10"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: evaluation.read_qrels splits TSV lines on any "
-                   "whitespace, so a doc id with a space is cut at the space")
 def test_read_qrels_keeps_ids_with_spaces(tmp_path):
     p = tmp_path / "qrels.tsv"
     p.write_text(f"qid\tdoc_id\trelevance\nD3\t{SPACE_ID}\t1\n", encoding="utf-8")

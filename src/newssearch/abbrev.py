@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .analysis import _PART_RE, normalize
+from .analysis import _PART_RE, fold, normalize
 
 Form = tuple[str, ...]
 
@@ -48,6 +48,11 @@ def parse_table(lines: list[str]) -> Abbreviations:
         for e in expansions[key]:
             # An expansion means its abbreviation, not the abbreviation's other meanings.
             alts[e] |= forms | {e}
+    # Readers who type without diacritics ("uy ban nhan dan") get the same alternatives.
+    for k in list(alts):
+        fk = tuple(fold(x) for x in k)
+        if fk != k:
+            alts[fk] |= alts[k]
     return Abbreviations(
         alternatives={k: tuple(sorted(v, key=lambda f: (f != k, f))) for k, v in alts.items()},
         longest=max((len(k) for k in alts), default=0),

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 RUN_TAG = "newssearch"
 
@@ -33,11 +33,13 @@ def read_qrels(path: str) -> dict[str, set[str]]:
     rel: dict[str, set[str]] = defaultdict(set)
     with open(path, encoding="utf-8") as f:
         for line in f:
-            parts = line.split()
-            if len(parts) >= 3 and parts[0] != "qid" and parts[-1] != "0":
+            line = line.rstrip("\n")
+            # Tab-separated (ids may hold spaces), else whitespace (TREC: qid 0 docid rel).
+            parts = line.split("\t") if "\t" in line else line.split()
+            if len(parts) == 4 and parts[1] == "0":
+                parts = [parts[0], parts[2], parts[3]]
+            if len(parts) == 3 and parts[0] != "qid" and parts[2].strip() not in ("", "0"):
                 rel[parts[0]].add(parts[1])
-            elif len(parts) == 4 and parts[1] == "0" and parts[3] != "0":  # TREC qrels layout
-                rel[parts[0]].add(parts[2])
     return dict(rel)
 
 
@@ -69,7 +71,7 @@ def read_run(path: str) -> dict[str, list[tuple[str, float]]]:
         for line in f:
             p = line.split()
             if len(p) >= 5:
-                run[p[0]].append((int(p[3]), p[2], float(p[4])))
+                run[p[0]].append((int(p[3]), unquote(p[2]), float(p[4])))
     return {q: [(d, s) for _, d, s in sorted(v)] for q, v in run.items()}
 
 
@@ -81,8 +83,8 @@ def score(queries: list[Query], qrels: dict[str, set[str]],
         if q.qid not in qrels:
             continue
         ids = [d for d, _ in run.get(q.qid, [])][:10]
-        rank = next((i for i, d in enumerate(ids, 1) if d in qrels[q.qid]
-                     or trec_id(d) in qrels[q.qid]), None)
+        rel = qrels[q.qid]
+        rank = next((i for i, d in enumerate(ids, 1) if d in rel or trec_id(d) in rel), None)
         row = (1 / rank if rank else 0.0, 1.0 if rank == 1 else 0.0, 1.0 if rank else 0.0)
         acc[q.type].append(row)
         acc["all"].append(row)

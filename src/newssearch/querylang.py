@@ -40,6 +40,10 @@ class ParsedQuery:
     sources: list[str] = field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
+    # -tag:x, -category:x, -source:x
+    not_tags: list[str] = field(default_factory=list)
+    not_categories: list[str] = field(default_factory=list)
+    not_sources: list[str] = field(default_factory=list)
 
     @property
     def positive(self) -> list[Clause]:
@@ -101,12 +105,9 @@ def parse(query: str) -> ParsedQuery:
         if fld in FILTER_FIELDS + DATE_FIELDS:
             if not value or not value.strip():
                 continue
-            if fld == "tag":
-                q.tags.append(value.strip())
-            elif fld == "category":
-                q.categories.append(value.strip())
-            elif fld == "source":
-                q.sources.append(value.strip())
+            if fld in FILTER_FIELDS:
+                name = {"tag": "tags", "category": "categories", "source": "sources"}[fld]
+                getattr(q, ("not_" if neg else "") + name).append(value.strip())
             elif fld == "from":
                 q.date_from = _parse_date(value.strip(), "from")
             else:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.util.times import datetime_to_long, long_to_datetime
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import abbrev, highlight
 from .analysis import analyze, fold, is_folded, normalize, stopwords
@@ -49,6 +49,7 @@ MAX_UNITS = 16  # bounded work for very long queries: the rarest units score
 MAX_PER_PAGE = 100
 RECENCY_HALF_LIFE_DAYS = 30.0
 FACETS = ("tags", "category", "source", "month")
+FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
 CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is cleared
 REFRESH_SECONDS = 1.0
 
@@ -60,6 +61,9 @@ class Filters:
     sources: list[str] = field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
+    not_tags: list[str] = field(default_factory=list)
+    not_categories: list[str] = field(default_factory=list)
+    not_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -102,10 +106,18 @@ class _Postings:
     idf: float
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Alt:
+    """One way a unit can match: these syllables, in these parts, adjacent if ``phrase``."""
+
+    syls: tuple[str, ...]
+    parts: tuple[str, ...]
+    phrase: bool = False
+
+
+@dataclass(eq=False)
 class _Unit:
-    alternatives: list[tuple[str, ...]]  # each a tuple of normalized syllables
-    fields: tuple[str, ...]  # text parts to look in
+    alternatives: list[_Alt]
     stop: bool = False
     df: int = 0
 
@@ -145,18 +157,20 @@ class Snapshot:
         self._cached = 0
         self._lock = threading.Lock()
         self._vocab: dict[str, str] | None = None
+        self._phrases: dict[tuple, np.ndarray] = {}
 
     def _column(self, name: str) -> list:
         return list(self.reader.column_reader(name, translate=False))
 
     def _load_facets(self) -> None:
         def labels(values: list[bytes]) -> tuple[np.ndarray, list[str]]:
-            ids: dict[bytes, int] = {}
+            # One label per NFC spelling: NFD and NFC copies of a category count together.
+            ids: dict[str, int] = {}
             out = np.full(len(values), -1, dtype=np.int32)
             for i, v in enumerate(values):
                 if v:
-                    out[i] = ids.setdefault(v, len(ids))
-            return out, [k.decode("utf-8") for k in ids]
+                    out[i] = ids.setdefault(_label(v.decode("utf-8")), len(ids))
+            return out, list(ids)
 
         self.cat_ids, self.cat_labels = labels(self._column("category_c"))
         self.src_ids, self.src_labels = labels(self._column("source_c"))
@@ -168,7 +182,7 @@ class Snapshot:
             if v:
                 for t in v.decode("utf-8").split(TAG_SEP):
                     tag_docs.append(d)
-                    tag_vals.append(tag_ids.setdefault(t, len(tag_ids)))
+                    tag_vals.append(tag_ids.setdefault(_label(t), len(tag_ids)))
         self.tag_docs = np.array(tag_docs, dtype=np.int32)
         self.tag_vals = np.array(tag_vals, dtype=np.int32)
         self.tag_labels = list(tag_ids)
@@ -227,14 +241,30 @@ class Snapshot:
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
         return _Postings(docs, tfpart.astype(np.float32), idf)
 
+    def phrase_docs(self, fields: tuple[str, ...], words: tuple[str, ...]) -> np.ndarray:
+        """Docnums where ``words`` occur adjacently in any of ``fields`` (Whoosh positions)."""
+        key = (fields, words)
+        hit = self._phrases.get(key)
+        if hit is None:
+            q = wq.Or([wq.Phrase(f, list(words)) for f in fields])
+            hit = np.fromiter(q.docs(self.searcher), dtype=np.int64)
+            with self._lock:
+                if len(self._phrases) > 5000:
+                    self._phrases.clear()
+                self._phrases[key] = hit
+        return hit
+
     def stored(self, docnum: int) -> dict:
         return json.loads(self.searcher.stored_fields(docnum)["doc"])
 
     def vocab(self) -> dict[str, str]:
-        """Folded term -> its most frequent accented form in the index (for suggestions)."""
+        """Folded term -> its most frequent accented form in titles and leads (suggestions).
+
+        Built on first use per index generation; bodies are left out to keep that cheap.
+        """
         if self._vocab is None:
             best: dict[str, tuple[int, str]] = {}
-            for f in ("title", "lead", "body"):
+            for f in ("title", "lead"):
                 for btext, ti in self.reader.iter_field(f):
                     t = btext.decode("utf-8")
                     k = fold(t)
@@ -317,7 +347,7 @@ class SearchEngine:
         fac = _facets(snap, docs, want)
         sugg: dict[str, list[str]] = {}
         if suggest:
-            sugg = _suggestions(snap, ev, total, hits)
+            sugg = _suggestions(snap, ev, total, hits, relaxed)
         return SearchResult(
             query=query,
             total=total,
@@ -363,35 +393,38 @@ class SearchEngine:
         return Article.from_dict(snap.stored(docnum))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions for a search box: the last (partial) syllable completed from the index."""
-        text = " ".join(prefix.split()).lower()
-        if not text or len(text) > 200:
+        """Completions for a search box, most frequent first.
+
+        The last (partial) syllable is completed; a word it forms with the syllable before it
+        (``phong th`` -> ``phong thổ``) comes before single-syllable completions.
+        """
+        words = prefix.split()
+        if not words or len(prefix) > 200 or limit < 1:
             return []
         snap = self.snapshot()
-        head, _, last = text.rpartition(" ")
-        head_f = "_".join(fold(normalize(s)) for s in head.split()) if head else ""
-        last_f = fold(normalize(last))
-        out: list[tuple[int, str]] = []
-        seen: set[str] = set()
-        pref = (head_f.split("_")[-1] + "_" + last_f) if head_f else last_f
         vocab = snap.vocab()
-        for f in ("title_f", "body_f"):
-            for btext in snap.reader.expand_prefix(f, pref):
-                t = btext.decode("utf-8")
-                if t in seen:
-                    continue
-                seen.add(t)
-                df = snap.reader.doc_frequency(f, t)
-                out.append((df, t))
-                if len(out) > 400:
-                    break
-        out.sort(key=lambda x: (-x[0], x[1]))
-        results = []
-        for _, t in out[:limit]:
-            shown = vocab.get(t, t).replace("_", " ")
-            if head_f:
-                shown = " ".join(head.split()[:-1] + [shown]) if " " in head else shown
-            results.append(shown)
+        last_f = fold(normalize(words[-1]))
+        prev_f = fold(normalize(words[-2])) if len(words) > 1 else None
+        results: list[str] = []
+        typed = [normalize(w) for w in words]
+        searches = [(prev_f + "_" + last_f, typed[:-2])] if prev_f else []
+        searches.append((last_f, typed[:-1]))
+        for pref, head in searches:
+            found: dict[str, int] = {}
+            for f in ("title_f", "body_f"):
+                for n, btext in enumerate(snap.reader.expand_prefix(f, pref)):
+                    if n >= 2000:
+                        break
+                    t = btext.decode("utf-8")
+                    if t.count("_") != pref.count("_"):
+                        continue  # longer words than the reader typed so far
+                    found[t] = found.get(t, 0) + snap.reader.doc_frequency(f, t)
+            for t, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])):
+                shown = " ".join([*head, vocab.get(t, t).replace("_", " ")])
+                if shown not in results:
+                    results.append(shown)
+                if len(results) >= limit:
+                    return results
         return results
 
     def stats(self) -> dict:
@@ -428,54 +461,73 @@ class _Evaluation:
         self._build_units()
 
     def _build_units(self) -> None:
-        stops = stopwords()
         groups: dict[int, list[Clause]] = {}
         for c in self.pq.positive:
             groups.setdefault(c.group, []).append(c)
+        run: list[Clause] = []  # consecutive plain words in one field are analyzed together
+
+        def flush() -> None:
+            if run:
+                self._add_text(" ".join(c.text for c in run), _parts(run[0].field), False)
+                run.clear()
+
         for clauses in groups.values():
-            if len(clauses) > 1:  # OR: one unit whose alternatives are the clauses
-                alts = [tuple(t.text for t in analyze(c.text, words=False) if t.kind == "syl")
-                        for c in clauses]
-                alts = [a for a in alts if a]
-                if alts:
-                    parts = _parts(clauses[0].field)
-                    self.units.append(_Unit(alts, parts))
-                continue
             c = clauses[0]
-            toks = analyze(c.text)
-            syls = [t.text for t in toks if t.kind == "syl"]
-            parts = _parts(c.field)
-            if c.phrase and len(syls) > 1:
-                self.phrases.append((syls, parts, self.accented))
-            i = 0
-            while i < len(syls):
-                found = abbrev.find(syls, i)
-                if found:
-                    n, alts = found
-                    self.units.append(_Unit(list(alts), parts))
-                    i += n
-                    continue
-                s = syls[i]
-                self.units.append(_Unit([(s,)], parts, stop=s in stops))
-                i += 1
-            for t in toks:
-                if t.kind in ("word", "comp"):
-                    self.words.append((t.text, t.folded, parts))
-            for a, b in itertools.pairwise(syls):
-                self.words.append((a + "_" + b, fold(a) + "_" + fold(b), parts))
+            if len(clauses) > 1:  # OR: one unit whose alternatives are the clauses
+                flush()
+                alts = []
+                for c in clauses:
+                    syls = tuple(t.text for t in analyze(c.text, words=False) if t.kind == "syl")
+                    if syls:
+                        alts.append(_Alt(syls, _parts(c.field), c.phrase and len(syls) > 1))
+                if alts:
+                    self.units.append(_Unit(alts))
+            elif c.phrase:
+                flush()
+                self._add_text(c.text, _parts(c.field), True)
+            else:
+                if run and run[0].field != c.field:
+                    flush()
+                run.append(c)
+        flush()
         # Bounded work: only the rarest units take part when a query is very long.
         for u in self.units:
-            u.df = min(self._unit_df(u, alt) for alt in u.alternatives) if u.alternatives else 0
+            u.df = min(self._alt_df(a) for a in u.alternatives)
         if len(self.units) > MAX_UNITS:
-            keep = sorted(self.units, key=lambda u: (u.stop, u.df))[:MAX_UNITS]
-            self.units = [u for u in self.units if u in keep]
+            keep = set(map(id, sorted(self.units, key=lambda u: (u.stop, u.df))[:MAX_UNITS]))
+            self.units = [u for u in self.units if id(u) in keep]
 
-    def _unit_df(self, u: _Unit, alt: tuple[str, ...]) -> int:
+    def _add_text(self, text: str, parts: tuple[str, ...], phrase: bool) -> None:
+        """Units for a run of words: one per syllable, abbreviations as one unit."""
+        stops = stopwords()
+        toks = analyze(text)
+        syls = [t.text for t in toks if t.kind == "syl"]
+        whole = abbrev.find(syls, 0)
+        if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
+            # (a quoted abbreviation expansion is satisfied by any of its forms)
+            self.phrases.append((syls, parts, self.accented))
+        i = 0
+        while i < len(syls):
+            found = abbrev.find(syls, i)
+            if found:
+                n, forms = found
+                self.units.append(_Unit([_Alt(f, parts, len(f) > 1) for f in forms]))
+                i += n
+                continue
+            self.units.append(_Unit([_Alt((syls[i],), parts)], stop=syls[i] in stops))
+            i += 1
+        for t in toks:
+            if t.kind in ("word", "comp"):
+                self.words.append((t.text, t.folded, parts))
+        for a, b in itertools.pairwise(syls):
+            self.words.append((a + "_" + b, fold(a) + "_" + fold(b), parts))
+
+    def _alt_df(self, alt: _Alt) -> int:
         dfs = []
-        for s in alt:
+        for s in alt.syls:
             best = 0
-            for part in u.fields:
-                p = self.snap.postings(PART_FIELDS[part][1], fold(s))
+            for part in alt.parts:
+                p = self.snap.postings(FIELDS[part][1], fold(s))
                 if p:
                     best = max(best, len(p.docs))
             dfs.append(best)
@@ -486,7 +538,7 @@ class _Evaluation:
         folded: set[str] = set()
         for u in self.units:
             for alt in u.alternatives:
-                for s in alt:
+                for s in alt.syls:
                     if self.accented:
                         exact.add(s)
                     else:
@@ -502,23 +554,26 @@ class _Evaluation:
         if hit is not None:
             hit[p.docs] = True
 
-    def _alt_scores(self, alt: tuple[str, ...], parts: tuple[str, ...]):
+    def _alt_scores(self, alt: _Alt):
         """Score and match arrays of one alternative: all its syllables must be present."""
         n = self.snap.n
         score = np.zeros(n, dtype=np.float32)
         match = None
-        for s in alt:
+        parts = alt.parts
+        for s in alt.syls:
             hit = np.zeros(n, dtype=bool)
             f = fold(s)
             exact_w = 1.0 if self.accented else 0.0
             fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
             for part in parts:
-                ef, ff = PART_FIELDS[part]
+                ef, ff = FIELDS[part]
                 boost = PART_BOOST[part]
                 self._term_score(score, hit, ff, f, boost * fold_w)
                 if exact_w:
                     self._term_score(score, None, ef, s, boost * exact_w)
             match = hit if match is None else (match & hit)
+        if alt.phrase:
+            match &= self._phrase_docs(list(alt.syls), parts, self.accented)
         return score, match
 
     def run(self) -> tuple[np.ndarray | None, np.ndarray, bool]:
@@ -542,7 +597,7 @@ class _Evaluation:
             us = np.zeros(n, dtype=np.float32)
             um = np.zeros(n, dtype=bool)
             for alt in u.alternatives:
-                s, m = self._alt_scores(alt, u.fields)
+                s, m = self._alt_scores(alt)
                 np.maximum(us, np.where(m, s, 0), out=us)
                 um |= m
             w = STOPWORD_WEIGHT if u.stop else 1.0
@@ -554,7 +609,7 @@ class _Evaluation:
                 n_req += 1
         for exact, folded, parts in self.words:
             for part in parts:
-                ef, ff = PART_FIELDS[part]
+                ef, ff = FIELDS[part]
                 boost = PART_BOOST[part] * WORD_BONUS
                 if self.accented:
                     self._term_score(total, None, ef, exact, boost)
@@ -575,13 +630,10 @@ class _Evaluation:
         return total, mask, relaxed
 
     def _phrase_docs(self, syls: list[str], parts: tuple[str, ...], accented: bool) -> np.ndarray:
-        fields = [PART_FIELDS[p][0 if accented else 1] for p in parts]
-        words = syls if accented else [fold(s) for s in syls]
-        q = wq.Or([wq.Phrase(f, words) for f in fields])
+        fields = tuple(FIELDS[p][0 if accented else 1] for p in parts)
+        words = tuple(syls) if accented else tuple(fold(s) for s in syls)
         out = np.zeros(self.snap.n, dtype=bool)
-        ids = list(q.docs(self.snap.searcher))
-        if ids:
-            out[np.array(ids, dtype=np.int64)] = True
+        out[self.snap.phrase_docs(fields, words)] = True
         return out
 
     def _apply_exclusions(self, mask: np.ndarray) -> None:
@@ -598,7 +650,7 @@ class _Evaluation:
                 continue
             s = syls[0]
             for part in parts:
-                ef, ff = PART_FIELDS[part]
+                ef, ff = FIELDS[part]
                 p = self.snap.postings(ef, s) if accented else self.snap.postings(ff, fold(s))
                 if p is not None:
                     mask[p.docs] = False
@@ -606,27 +658,43 @@ class _Evaluation:
     def _apply_filters(self, mask: np.ndarray) -> None:
         snap, flt = self.snap, self.flt
         if flt.categories:
-            ids = [snap.cat_keys.get(facet_key(c), -2) for c in flt.categories]
-            mask &= np.isin(snap.cat_ids, ids)
+            mask &= np.isin(snap.cat_ids, [snap.cat_keys.get(facet_key(c), -2)
+                                           for c in flt.categories])
+        if flt.not_categories:
+            mask &= ~np.isin(snap.cat_ids, [snap.cat_keys.get(facet_key(c), -2)
+                                            for c in flt.not_categories])
         if flt.sources:
-            ids = [snap.src_keys.get(facet_key(s), -2) for s in flt.sources]
-            mask &= np.isin(snap.src_ids, ids)
+            mask &= np.isin(snap.src_ids, [snap.src_keys.get(facet_key(s), -2)
+                                           for s in flt.sources])
+        if flt.not_sources:
+            mask &= ~np.isin(snap.src_ids, [snap.src_keys.get(facet_key(s), -2)
+                                            for s in flt.not_sources])
         for tag in flt.tags:
-            key = facet_key(tag)
             t = np.zeros(snap.n, dtype=bool)
-            for seg, off in snap.leaves:
-                btext = key.encode("utf-8")
-                if ("tags", btext) in seg:
-                    t[np.fromiter(seg.postings("tags", btext).all_ids(), dtype=np.int64) + off] = True
+            t[self._tag_docs(tag)] = True
             mask &= t
+        for tag in flt.not_tags:
+            mask[self._tag_docs(tag)] = False
         if flt.date_from or flt.date_to:
             pub = snap.published
             ok = pub >= 0
             if flt.date_from:
                 ok &= pub >= _to_whoosh_dt(flt.date_from)
             if flt.date_to:
-                ok &= pub < _to_whoosh_dt(flt.date_to + timedelta(days=1))
+                ok &= pub < _to_whoosh_dt(flt.date_to, next_day=True)
             mask &= ok
+
+    def _tag_docs(self, tag: str) -> np.ndarray:
+        btext = facet_key(tag).encode("utf-8")
+        out = [np.zeros(0, dtype=np.int64)]
+        for seg, off in self.snap.leaves:
+            if ("tags", btext) in seg:
+                out.append(np.fromiter(seg.postings("tags", btext).all_ids(), dtype=np.int64) + off)
+        return np.concatenate(out)
+
+
+def _label(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def _parts(fieldname: str | None) -> tuple[str, ...]:
@@ -642,11 +710,21 @@ def _merge_filters(pq: ParsedQuery, f: Filters) -> Filters:
         sources=[*f.sources, *pq.sources],
         date_from=f.date_from or pq.date_from,
         date_to=f.date_to or pq.date_to,
+        not_tags=[*f.not_tags, *pq.not_tags],
+        not_categories=[*f.not_categories, *pq.not_categories],
+        not_sources=[*f.not_sources, *pq.not_sources],
     )
 
 
 # The published column holds Whoosh's datetime longs (microseconds since datetime.min, UTC).
-def _to_whoosh_dt(d: date) -> int:
+def _to_whoosh_dt(d: date, next_day: bool = False) -> int:
+    """Start of local day ``d`` (or of the day after), clamped to Whoosh's range."""
+    if d <= date.min + timedelta(days=1):
+        return 0
+    if d >= date.max - timedelta(days=2):
+        return datetime_to_long(datetime.max)
+    if next_day:
+        d += timedelta(days=1)
     local = datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ)
     return datetime_to_long(local.astimezone(UTC).replace(tzinfo=None))
 
@@ -715,17 +793,18 @@ def _counts(labels: list[str], counts: np.ndarray, limit: int = 50) -> list[dict
     return [{"value": labels[i], "count": int(counts[i])} for i in order]
 
 
-def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit]) -> dict:
+def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit],
+                 ev_relaxed: bool) -> dict:
     out: dict[str, list[str]] = {}
-    flat = [s for u in ev.units for s in u.alternatives[0]]
+    flat = [s for u in ev.units for s in u.alternatives[0].syls]
     if not flat:
         return out
     if not ev.accented:
         acc = _restore_accents(snap, flat, hits)
-        if acc and fold(acc.lower()) == " ".join(flat):
+        if acc and not is_folded(normalize(acc)) and fold(acc.lower()) == " ".join(flat):
             out["accented"] = [acc]
-    if total < 3:
-        dym = _did_you_mean(snap, flat)
+    if total < 3 or ev_relaxed:
+        dym = _did_you_mean(snap, flat, ev.accented)
         if dym:
             out["did_you_mean"] = [dym]
     return out
@@ -766,19 +845,38 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(chars), offs
 
 
-def _did_you_mean(snap: Snapshot, folded_or_exact: list[str]) -> str | None:
-    """Replace syllables the index lacks with their nearest indexed neighbour."""
+def _did_you_mean(snap: Snapshot, syllables: list[str], accented: bool) -> str | None:
+    """Replace syllables the index lacks with their nearest indexed neighbour.
+
+    Nearest by edit distance, then by document frequency; an accent-free query gets
+    accent-free suggestions (the accent restoration suggests accents separately).
+    """
     out, changed = [], False
-    corrector = snap.searcher.corrector("title_f")
-    for s in folded_or_exact:
+    field = "title" if accented else "title_f"
+    for s in syllables:
         f = fold(s)
-        if snap.postings("body_f", f) or snap.postings("title_f", f):
+        if snap.postings("body_f", f) or snap.postings("title_f", f) or len(f) > 30:
             out.append(s)
             continue
-        cands = corrector.suggest(f, limit=1, maxdist=2)
-        if cands:
-            out.append(snap.vocab().get(cands[0], cands[0]))
+        best = None
+        for t in snap.reader.terms_within(field, s if accented else f, 2):
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            key = (_edit_distance(s if accented else f, t),
+                   -snap.reader.doc_frequency(field, t), t)
+            best = min(best, key) if best else key
+        if best:
+            out.append(best[2].replace("_", " "))
             changed = True
         else:
             out.append(s)
     return " ".join(out) if changed else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

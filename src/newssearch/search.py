@@ -188,7 +188,8 @@ class Snapshot:
         self.tag_labels = list(tag_ids)
         pub = self._column("published")
         self.published = np.array(
-            [p if isinstance(p, int) else -1 for p in pub], dtype=np.int64
+            # Undated articles hold Whoosh's out-of-range "missing" sentinel.
+            [p if isinstance(p, int) and 0 < p < _MAX_DT else -1 for p in pub], dtype=np.int64
         ) if pub else np.zeros(0, dtype=np.int64)
         self.cat_keys = {facet_key(lbl): i for i, lbl in enumerate(self.cat_labels)}
         self.src_keys = {facet_key(lbl): i for i, lbl in enumerate(self.src_labels)}
@@ -714,6 +715,9 @@ def _merge_filters(pq: ParsedQuery, f: Filters) -> Filters:
         not_categories=[*f.not_categories, *pq.not_categories],
         not_sources=[*f.not_sources, *pq.not_sources],
     )
+
+
+_MAX_DT = datetime_to_long(datetime.max)
 
 
 # The published column holds Whoosh's datetime longs (microseconds since datetime.min, UTC).

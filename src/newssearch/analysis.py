@@ -121,6 +121,11 @@ def _item_attrs(w: str) -> tuple[list[str], list[str], list[str], str]:
     return cur, prev, nxt, low
 
 
+def warm_up() -> None:
+    """Load pyvi's model now, e.g. before forking writer processes that would each load it."""
+    _crf()
+
+
 def _crf_labels(items: list[str]) -> list[str]:
     """pyvi's CRF over our own items, with pyvi's features as crfsuite attribute strings.
 

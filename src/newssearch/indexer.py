@@ -11,6 +11,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
+from .analysis import warm_up
 from .model import Article
 from .schema import build_schema, doc_fields
 from .store import (
@@ -29,6 +30,8 @@ from .store import (
 Progress = Callable[[int], None]
 # Below this many changed articles an update runs in-process; above it, on all cores.
 PARALLEL_MIN = 2000
+CHUNK = 8000  # articles per commit: each chunk's postings are sorted in memory
+POOL_MB = 2048  # per writer process; a chunk stays below it, so nothing spills to disk
 
 
 @dataclass
@@ -47,12 +50,34 @@ def default_procs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _writer(ix, procs: int, batches: int):
-    """A multi-process writer for big batches (each process segments and writes its own
-    segment, no merge at the end); a plain writer otherwise."""
-    if procs > 1 and batches >= PARALLEL_MIN:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256, batchsize=50)
-    return SegmentWriter(ix, limitmb=256)
+def _write(ix, docs: Sequence[tuple[Article, str | None, bool]], procs: int,
+           progress: Progress | None) -> None:
+    """Write (article, content hash, replaces an existing id) items into ``ix``.
+
+    Big batches are written in chunks, each on all cores (every process segments and writes
+    its own segment) and committed without merging: a chunk's postings then sort in memory,
+    where one big pool would spill gigabytes of runs to disk and merge them in Python.
+    """
+    parallel = procs > 1 and len(docs) >= PARALLEL_MIN
+    if parallel:
+        warm_up()
+    for start in range(0, len(docs), CHUNK):
+        chunk = docs[start : start + CHUNK]
+        if parallel:
+            w = ix.writer(procs=procs, multisegment=True, limitmb=POOL_MB, batchsize=50)
+        else:
+            w = SegmentWriter(ix, limitmb=POOL_MB)
+        try:
+            for a, h, exists in chunk:
+                if exists:
+                    w.delete_by_term("id", a.id)
+                w.add_document(**doc_fields(a, h))
+                if progress:
+                    progress(1)
+            w.commit(merge=False)
+        except BaseException:
+            w.cancel()
+            raise
 
 
 def rebuild(
@@ -68,23 +93,18 @@ def rebuild(
         prune_builds(root)  # leftovers of killed builds
         build = new_build(root)
         ix = windex.create_in(str(build.path), build_schema())
-        w = _writer(ix, procs or default_procs(), len(articles))
         seen: set[str] = set()
-        try:
-            for a in articles:
-                if a.id in seen:
-                    res.duplicates.append(a.id)
-                else:
-                    seen.add(a.id)
-                    w.add_document(**doc_fields(a))
-                    res.added += 1
+        todo: list[tuple[Article, str | None, bool]] = []
+        for a in articles:
+            if a.id in seen:
+                res.duplicates.append(a.id)
                 if progress:
                     progress(1)
-            w.commit()
-        except BaseException:
-            w.cancel()
-            raise
-        res.total = res.added
+            else:
+                seen.add(a.id)
+                todo.append((a, None, False))
+        _write(ix, todo, procs or default_procs(), progress)
+        res.added = res.total = len(todo)
         write_meta(build, articles=res.added, created=time.time())
         switch_to(build)
         prune_builds(root)
@@ -143,21 +163,9 @@ def update(
             else:
                 todo.append((a, h, old is not None))
         if todo:
-            w = _writer(ix, procs or default_procs(), len(todo))
-            try:
-                for a, h, exists in todo:
-                    if exists:
-                        w.delete_by_term("id", a.id)
-                        res.updated += 1
-                    else:
-                        res.added += 1
-                    w.add_document(**doc_fields(a, h))
-                    if progress:
-                        progress(1)
-                w.commit()
-            except BaseException:
-                w.cancel()
-                raise
+            res.updated = sum(1 for _, _, exists in todo if exists)
+            res.added = len(todo) - res.updated
+            _write(ix, todo, procs or default_procs(), progress)
             _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name

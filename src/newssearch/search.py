@@ -23,6 +23,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -156,7 +157,7 @@ class Snapshot:
         self._cache: dict[tuple[str, str], _Postings | None] = {}
         self._cached = 0
         self._lock = threading.Lock()
-        self._vocab: dict[str, str] | None = None
+        self._surfaces: dict[str, str | None] = {}
         self._phrases: dict[tuple, np.ndarray] = {}
 
     def _column(self, name: str) -> list:
@@ -258,23 +259,32 @@ class Snapshot:
     def stored(self, docnum: int) -> dict:
         return json.loads(self.searcher.stored_fields(docnum)["doc"])
 
-    def vocab(self) -> dict[str, str]:
-        """Folded term -> its most frequent accented form in titles and leads (suggestions).
+    def surface(self, folded_term: str) -> str | None:
+        """How the corpus writes a folded term (``phong_tho`` -> ``phong thổ``), lowercase.
 
-        Built on first use per index generation; bodies are left out to keep that cheap.
+        Read off the titles and leads of a few articles holding the term, so no vocabulary
+        has to be built; the most common accented spelling wins.
         """
-        if self._vocab is None:
-            best: dict[str, tuple[int, str]] = {}
-            for f in ("title", "lead"):
-                for btext, ti in self.reader.iter_field(f):
-                    t = btext.decode("utf-8")
-                    k = fold(t)
-                    df = ti.doc_frequency()
-                    cur = best.get(k)
-                    if cur is None or df > cur[0]:
-                        best[k] = (df, t)
-            self._vocab = {k: v[1] for k, v in best.items()}
-        return self._vocab
+        if folded_term in self._surfaces:
+            return self._surfaces[folded_term]
+        votes: Counter[str] = Counter()
+        rx = _folded_pattern(folded_term.split("_"))
+        for part in ("title", "lead"):
+            p = self.postings(part + "_f", folded_term)
+            if p is None:
+                continue
+            for d in p.docs[np.argsort(-p.tfpart, kind="stable")[:5]]:
+                found = _find_folded(rx, self.stored(int(d)).get(part) or "")
+                if found:
+                    votes[" ".join(normalize(found).split())] += 1
+            if votes:
+                break
+        best = votes.most_common(1)[0][0] if votes else None
+        with self._lock:
+            if len(self._surfaces) > 100_000:
+                self._surfaces.clear()
+            self._surfaces[folded_term] = best
+        return best
 
 
 class SearchEngine:
@@ -403,7 +413,6 @@ class SearchEngine:
         if not words or len(prefix) > 200 or limit < 1:
             return []
         snap = self.snapshot()
-        vocab = snap.vocab()
         last_f = fold(normalize(words[-1]))
         prev_f = fold(normalize(words[-2])) if len(words) > 1 else None
         results: list[str] = []
@@ -421,7 +430,7 @@ class SearchEngine:
                         continue  # longer words than the reader typed so far
                     found[t] = found.get(t, 0) + snap.reader.doc_frequency(f, t)
             for t, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])):
-                shown = " ".join([*head, vocab.get(t, t).replace("_", " ")])
+                shown = " ".join([*head, snap.surface(t) or t.replace("_", " ")])
                 if shown not in results:
                     results.append(shown)
                 if len(results) >= limit:
@@ -807,31 +816,42 @@ def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit],
         acc = _restore_accents(snap, flat, hits)
         if acc and not is_folded(normalize(acc)) and fold(acc.lower()) == " ".join(flat):
             out["accented"] = [acc]
-    if total < 3 or ev_relaxed:
+    # Did-you-mean looks through the term dictionary (slow in Whoosh): only for queries
+    # that found (almost) nothing, or short ones that fell back to partial matches.
+    if total < 3 or (ev_relaxed and len(ev.units) <= 4):
         dym = _did_you_mean(snap, flat, ev.accented)
         if dym:
             out["did_you_mean"] = [dym]
     return out
 
 
+def _folded_pattern(folded: list[str]) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(x) for x in folded) + r"(?!\w)")
+
+
+def _find_folded(rx: re.Pattern, text: str) -> str | None:
+    """The slice of ``text`` whose folded form ``rx`` matches, in the text's own spelling."""
+    flat, offsets = _fold_with_offsets(text)
+    m = rx.search(flat)
+    return text[offsets[m.start()]:offsets[m.end() - 1] + 1] if m else None
+
+
 def _restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str | None:
     """The accented form of an accent-free query, with corpus casing when a hit shows it."""
-    pattern = r"\W+".join(re.escape(s) for s in folded)
-    rx = re.compile(rf"(?<!\w){pattern}(?!\w)")
+    rx = _folded_pattern(folded)
     for h in hits[:5]:
         for text in (h.title, h.lead):
-            flat, offsets = _fold_with_offsets(text)
-            m = rx.search(flat)
-            if m:
-                return text[offsets[m.start()]:offsets[m.end() - 1] + 1]
-    vocab = snap.vocab()
+            found = _find_folded(rx, text)
+            if found:
+                return found
     out, i = [], 0
     while i < len(folded):
-        if i + 1 < len(folded) and folded[i] + "_" + folded[i + 1] in vocab:
-            out.extend(vocab[folded[i] + "_" + folded[i + 1]].split("_"))
+        pair = snap.surface(folded[i] + "_" + folded[i + 1]) if i + 1 < len(folded) else None
+        if pair:
+            out.append(pair)
             i += 2
         else:
-            out.append(vocab.get(folded[i], folded[i]))
+            out.append(snap.surface(folded[i]) or folded[i])
             i += 1
     restored = " ".join(out)
     return restored if restored != " ".join(folded) else None

@@ -13,30 +13,40 @@ from collections import defaultdict
 from datetime import UTC
 from functools import lru_cache
 
-from whoosh import columns, fields
+from whoosh import columns, fields, formats
 from whoosh.analysis import Tokenizer
 from whoosh.analysis.acore import Token as WToken
+from whoosh.system import pack_uint
 
 from .analysis import analyze, normalize
 from .model import LOCAL_TZ, Article
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TEXT_PARTS = ("title", "lead", "body")
 # Which exact/folded fields a part maps to, e.g. "body" -> ("body", "body_f").
 PART_FIELDS = {p: (p, p + "_f") for p in TEXT_PARTS}
 TAG_SEP = "\x1f"
+SHINGLE_PARTS = ("title", "lead")  # bodies are left out: too many pairs for the build cost
 
 
 @lru_cache(maxsize=16)
-def _postings(text: str) -> tuple[dict[str, list[int]], dict[str, list[int]], int]:
-    """term -> positions for the exact and folded forms of ``text``, and its token count."""
+def _postings(text: str) -> tuple[dict[str, list[int]], dict[str, list[int]], dict[str, int]]:
+    """For ``text``: exact term -> positions, folded term -> positions, and folded shingle
+    (adjacent syllable pair, ``phong_tho``) -> count."""
     exact: dict[str, list[int]] = defaultdict(list)
     folded: dict[str, list[int]] = defaultdict(list)
+    shingles: dict[str, int] = defaultdict(int)
     toks = analyze(text)
+    prev: tuple[str, int] | None = None
     for t in toks:
         exact[t.text].append(t.pos)
         folded[t.folded].append(t.pos)
-    return exact, folded, len(toks)
+        if t.kind == "syl":
+            # Pairs never cross punctuation: "quán, bị" are not adjacent words.
+            if prev is not None and (prev[1] == t.startchar or text[prev[1]:t.startchar].isspace()):
+                shingles[prev[0] + "_" + t.folded] += 1
+            prev = (t.folded, t.endchar)
+    return exact, folded, shingles
 
 
 class VnTokenizer(Tokenizer):
@@ -63,6 +73,27 @@ class VnTokenizer(Tokenizer):
                 t.startchar = start_char + tok.startchar
                 t.endchar = start_char + tok.endchar
             yield t
+
+
+class Shingles(fields.FieldType):
+    """Adjacent folded syllable pairs of a text: a cheap proximity signal for ranking.
+
+    A title holding the reader's words next to each other, in order, beats one holding them
+    apart; positions would tell that too, but reading them costs far more at query time.
+    """
+
+    def __init__(self):
+        self.format = formats.Frequency()
+        self.analyzer = VnTokenizer(True)
+        self.scorable = True
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.column_type = None
+
+    def index(self, value, **kwargs):
+        for term, n in _postings(value)[2].items():
+            yield term.encode("utf-8"), n, float(n), pack_uint(n)
 
 
 class VnText(fields.TEXT):
@@ -107,6 +138,8 @@ def build_schema() -> fields.Schema:
         exact, fold = PART_FIELDS[part]
         s.add(exact, VnText(folded=False))
         s.add(fold, VnText(folded=True))
+    for part in SHINGLE_PARTS:
+        s.add(part + "_sh", Shingles())
     return s
 
 
@@ -122,6 +155,8 @@ def doc_fields(article: Article, content_hash: str | None = None) -> dict:
         "lead_f": article.lead or "",
         "body": body,
         "body_f": body,
+        "title_sh": article.title,
+        "lead_sh": article.lead or "",
         "tagset": TAG_SEP.join(tags).encode("utf-8"),
         "hash": (content_hash or article.content_hash()).encode("ascii"),
         "doc": json.dumps(article.to_dict(), ensure_ascii=False),

@@ -38,7 +38,7 @@ from . import abbrev, highlight
 from .analysis import analyze, fold, is_folded, normalize, stopwords
 from .model import LOCAL_TZ, Article
 from .querylang import Clause, ParsedQuery, QueryError, parse
-from .schema import PART_FIELDS, TAG_SEP, TEXT_PARTS, facet_key
+from .schema import PART_FIELDS, SHINGLE_PARTS, TAG_SEP, TEXT_PARTS, facet_key
 from .store import current_build, open_build
 
 K1, B = 1.2, 0.75
@@ -46,6 +46,7 @@ PART_BOOST = {"title": 3.0, "lead": 1.5, "body": 1.0, "author": 1.0}
 FOLDED_WEIGHT_ACCENTED = 0.5  # folded-only evidence for an accented query
 STOPWORD_WEIGHT = 0.3
 WORD_BONUS = 1.0  # weight of a multi-syllable word matched as one term
+SHINGLE_WEIGHT = 1.0  # weight of a query's adjacent pair found adjacent in a title or lead
 MAX_UNITS = 16  # bounded work for very long queries: the rarest units score
 MAX_PER_PAGE = 100
 RECENCY_HALF_LIFE_DAYS = 30.0
@@ -143,7 +144,9 @@ class Snapshot:
         self.avglen: dict[str, float] = {}
         table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
         for part in (*TEXT_PARTS, "author"):
-            for f in (part, part + "_f"):
+            for f in (part, part + "_f", part + "_sh"):
+                if f not in self.ix.schema:
+                    continue
                 arr = np.zeros(n, dtype=np.float32)
                 for seg, off in self.leaves:
                     col = seg._perdoc._cached_reader(_lenfield(f), LENGTHS_COLUMN)
@@ -467,6 +470,7 @@ class _Evaluation:
         self.units: list[_Unit] = []
         self.words: list[tuple[str, str, tuple[str, ...]]] = []  # (exact, folded, parts)
         self.phrases: list[tuple[list[str], tuple[str, ...], bool]] = []
+        self.shingles: list[tuple[str, tuple[str, ...]]] = []  # (folded pair, parts)
         self.accented = any(not is_folded(normalize(c.text)) for c in pq.positive)
         self._build_units()
 
@@ -529,8 +533,11 @@ class _Evaluation:
         for t in toks:
             if t.kind in ("word", "comp"):
                 self.words.append((t.text, t.folded, parts))
-        for a, b in itertools.pairwise(syls):
-            self.words.append((a + "_" + b, fold(a) + "_" + fold(b), parts))
+        syl_toks = [t for t in toks if t.kind == "syl"]
+        for a, b in itertools.pairwise(syl_toks):
+            if text[a.endchar:b.startchar].isspace():
+                self.words.append((a.text + "_" + b.text, a.folded + "_" + b.folded, parts))
+                self.shingles.append((a.folded + "_" + b.folded, parts))
 
     def _alt_df(self, alt: _Alt) -> int:
         dfs = []
@@ -626,6 +633,11 @@ class _Evaluation:
                     self._term_score(total, None, ff, folded, boost * FOLDED_WEIGHT_ACCENTED)
                 else:
                     self._term_score(total, None, ff, folded, boost)
+        for pair, parts in self.shingles:
+            for part in parts:
+                if part in SHINGLE_PARTS:
+                    self._term_score(total, None, part + "_sh", pair,
+                                     PART_BOOST[part] * SHINGLE_WEIGHT)
         if n_req == 0:
             required = anymatch
         for syls, parts, accented in self.phrases:

@@ -335,3 +335,16 @@ def test_stopwords_are_still_indexed():
     syls = sorted((t for t in toks if t.kind == "syl"), key=lambda t: t.pos)
     assert [t.text for t in syls] == ["hà", "nội", "và", "tp", "hcm"]
     assert [t.pos for t in syls] == [0, 1, 2, 3, 4]
+
+
+def test_loading_pyvi_leaves_no_temp_model_file(tmp_path):
+    """sklearn-crfsuite writes pyvi's model to a temp file on load; cron runs must not pile
+    them up in /tmp."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from newssearch.analysis import analyze; analyze('phát triển kinh tế')"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    assert list(tmp_path.iterdir()) == []

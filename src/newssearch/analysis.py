@@ -95,7 +95,11 @@ class Token:
 def _crf():
     from pyvi.ViTokenizer import ViTokenizer  # slow import (~1.5 s): only when needed
 
-    return ViTokenizer.model.tagger_, ViTokenizer.bi_grams, ViTokenizer.tri_grams
+    tagger = ViTokenizer.model.tagger_
+    # Unpickling the model wrote it to a temp file that is never removed at exit; crfsuite
+    # has read it into memory now, so remove it (cron runs would fill /tmp otherwise).
+    ViTokenizer.model.modelfile.cleanup()
+    return tagger, ViTokenizer.bi_grams, ViTokenizer.tri_grams
 
 
 @lru_cache(maxsize=200_000)

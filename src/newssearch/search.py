@@ -504,7 +504,10 @@ class _Evaluation:
                     flush()
                 run.append(c)
         flush()
-        # Bounded work: only the rarest units take part when a query is very long.
+        # Bounded work: only the rarest units, and the first words and pairs, take part
+        # when a query is very long.
+        self.words = self.words[: 2 * MAX_UNITS]
+        self.shingles = self.shingles[: 2 * MAX_UNITS]
         for u in self.units:
             u.df = min(self._alt_df(a) for a in u.alternatives)
         if len(self.units) > MAX_UNITS:
@@ -536,8 +539,12 @@ class _Evaluation:
         syl_toks = [t for t in toks if t.kind == "syl"]
         for a, b in itertools.pairwise(syl_toks):
             if text[a.endchar:b.startchar].isspace():
-                self.words.append((a.text + "_" + b.text, a.folded + "_" + b.folded, parts))
+                # Titles and leads have shingles; in bodies a pair counts when pyvi made it
+                # one word there (phong_thổ), which the folded body field holds.
                 self.shingles.append((a.folded + "_" + b.folded, parts))
+                if "body" in parts:
+                    self.words.append((a.text + "_" + b.text, a.folded + "_" + b.folded,
+                                       ("body",)))
 
     def _alt_df(self, alt: _Alt) -> int:
         dfs = []

@@ -169,8 +169,8 @@ def test_eval_prints_the_table(run, eval_files, tmp_path):
     assert lines[0] == "| type | queries | MRR@10 | success@1 | success@10 |"
     rows = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[2:-1]] for ln in lines[2:]}
     assert list(rows) == ["keywords", "title", "all"]
-    assert rows["title"] == ["2", "0.750", "0.500", "1.000"]  # D1 at 1, D2 at 2
-    assert rows["keywords"][0] == "2" and rows["keywords"][3] == "0.500"  # D3 found, D4 not
+    assert rows["title"] == ["2", "0.7500", "0.5000", "1.0000"]  # D1 at 1, D2 at 2
+    assert rows["keywords"][0] == "2" and rows["keywords"][3] == "0.5000"  # D3 found, D4 not
     assert rows["all"][0] == "4"
     # Scoring a run file written by run-queries gives the same table.
     out = tmp_path / "run.txt"

@@ -5,15 +5,19 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import random
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from newssearch.analysis import TOKEN_RE, fold, normalize
-from newssearch.highlight import mark_text, snippets
+from newssearch import highlight
+from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
+from newssearch.highlight import _as_set, mark_text, snippets
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -246,3 +250,282 @@ def test_compound_terms_mark_their_syllables() -> None:
     """The index's ``phát_triển`` form never shows; its visible syllables get marked."""
     out = mark_text("Phát triển kinh tế", {"phát_triển"}, {"kinh_te"})
     assert out == "<mark>Phát triển kinh tế</mark>"
+
+
+# --- the fast implementation against a straightforward reference ---------------------------
+# The reference is the first implementation: every token of the text walked in Python, each
+# one checked with ``_token_terms``. ``mark_text``/``snippets`` must give identical output.
+
+
+@dataclass(slots=True)
+class _RefSpan:
+    start: int
+    end: int
+    terms: set[str]
+
+
+def _ref_scan(text: str, exact, folded) -> tuple[list[int], list[int], list[_RefSpan]]:
+    exact, folded = _as_set(exact), _as_set(folded)
+    join_re = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
+    starts: list[int] = []
+    ends: list[int] = []
+    spans: list[_RefSpan] = []
+    last_hit = -2
+    for i, m in enumerate(TOKEN_RE.finditer(text)):
+        s, e = m.span()
+        starts.append(s)
+        ends.append(e)
+        raw = m.group()
+        hits = []
+        whole = normalize(raw)
+        if whole in exact or fold(whole) in folded:
+            hits.append(fold(whole))
+        parts = _PART_RE.findall(raw)
+        if len(parts) > 1:
+            for part in parts:
+                n = normalize(part)
+                if n in exact or fold(n) in folded:
+                    hits.append(fold(n))
+        if not hits:
+            continue
+        if last_hit == i - 1 and join_re.fullmatch(text, spans[-1].end, s):
+            spans[-1].end = e
+            spans[-1].terms.update(hits)
+        else:
+            spans.append(_RefSpan(s, e, set(hits)))
+        last_hit = i
+    return starts, ends, spans
+
+
+def _ref_render(text: str, start: int, end: int, spans: list[_RefSpan]) -> str:
+    out: list[str] = []
+    pos = start
+    for sp in spans:
+        s, e = max(sp.start, start), min(sp.end, end)
+        if s >= e:
+            continue
+        out += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def ref_mark_text(text: str, exact, folded) -> str:
+    return _ref_render(text, 0, len(text), _ref_scan(text, exact, folded)[2]) if text else ""
+
+
+def ref_snippets(text: str, exact, folded, fragment_chars=180, max_fragments=3) -> list[str]:
+    if not text:
+        return []
+    size = max(1, fragment_chars)
+    starts, ends, spans = _ref_scan(text, exact, folded)
+
+    def fragment(start: int, end: int, spans: list[_RefSpan]) -> str:
+        body = _ref_render(text, start, end, spans)
+        return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+    if not spans:
+        if not ends:
+            end = min(len(text), size)
+            cut = end
+            while 0 < cut < len(text) and unicodedata.combining(text[cut]):
+                cut -= 1
+            return [fragment(0, cut or end, [])]
+        k = bisect_right(ends, size) - 1
+        end = ends[max(k, 0)]
+        return [fragment(0, len(text) if end >= ends[-1] else end, [])]
+
+    def window(first: int, last: int) -> tuple[int, int]:
+        lo, hi = spans[first].start, spans[last].end
+        slack = max(0, size - (hi - lo))
+        start = max(0, lo - slack // 2)
+        end = max(start + size, hi)
+        if end > len(text):
+            end = len(text)
+            start = max(0, min(start, end - size))
+        k = bisect_left(starts, start)
+        start = min(starts[k] if k < len(starts) else lo, lo)
+        k = bisect_right(ends, end) - 1
+        end = max(ends[k] if k >= 0 else hi, hi)
+        if end < len(text) and text[end] in ".!?…":
+            end += 1
+        if start <= starts[0]:
+            start = 0
+        if end >= ends[-1]:
+            end = len(text)
+        return start, end
+
+    candidates = []
+    j = 0
+    for i, sp in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1].end - sp.start <= size:
+            j += 1
+        terms: set[str] = set()
+        for k in range(i, j + 1):
+            terms |= spans[k].terms
+        candidates.append((i, j, terms))
+    chosen: list[tuple[int, int]] = []
+    covered: set[str] = set()
+    for _ in range(max(0, max_fragments)):
+        best, best_gain, best_terms = None, 0, set()
+        for i, j, terms in candidates:
+            gain = len(terms - covered)
+            if gain <= best_gain:
+                continue
+            start, end = window(i, j)
+            if any(start < ce and cs < end for cs, ce in chosen):
+                continue
+            best, best_gain, best_terms = (start, end), gain, terms
+        if best is None:
+            break
+        chosen.append(best)
+        covered |= best_terms
+    chosen.sort()
+    return [fragment(s, e, spans) for s, e in chosen]
+
+
+def _term_sets(title: str, body: str, rng: random.Random) -> list[tuple[set[str], set[str]]]:
+    """Varied queries for one article: exact only, folded only, both, composites, compounds,
+    terms no token has, a non-Latin term (the full-walk path), nothing at all."""
+    t_syls = [normalize(s) for s in _PART_RE.findall(title)] or ["x"]
+    b_toks = TOKEN_RE.findall(body)
+    b_syls = [normalize(s) for s in _PART_RE.findall(body)] or ["x"]
+    comps = [normalize(t) for t in b_toks if not _PART_RE.fullmatch(t)]
+    pick = rng.sample(t_syls, min(3, len(t_syls)))
+    more = rng.sample(b_syls, min(4, len(b_syls)))
+    sets = [
+        (set(pick), set()),
+        (set(), {fold(s) for s in pick}),
+        (set(pick[:2]), {fold(s) for s in more}),
+        ({"kt", "tp.hcm"}, {"hcm", "xh", "ubnd"}),
+        ({"_".join(more[:2]), "hoà"}, {fold(more[-1]) + " " + "hoa"}),
+        ({"xyzzy"}, {"qqq"}),
+        (set(), set()),
+        (set(pick) | {"m²"}, {"σ"}),
+    ]
+    if comps:
+        c = rng.choice(comps)
+        parts = [normalize(p) for p in _PART_RE.findall(c)]
+        sets.append(({c}, set()))
+        sets.append((set(), {fold(c)}))
+        sets.append(({parts[0]}, {fold(parts[-1])}))
+    return sets
+
+
+def _corpus_articles(shared_data: Path, per_corpus: int) -> list[tuple[str, str]]:
+    out = []
+    for name in ("corpus_vietnews.jsonl.gz", "corpus_baomoi.jsonl.gz"):
+        path = shared_data / name
+        if not path.is_file():
+            pytest.skip(f"corpus missing: {path}")
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for _, line in zip(range(per_corpus), fh):
+                rec = json.loads(line)
+                lead = rec.get("lead") or ""
+                body = "\n".join([lead, *(rec.get("captions") or []), rec["body"]])
+                out.append((rec["title"], body))
+    return out
+
+
+def _assert_same(text: str, exact, folded, sizes=((180, 3),)) -> None:
+    assert mark_text(text, exact, folded) == ref_mark_text(text, exact, folded), (text, exact)
+    for size, frags in sizes:
+        got = snippets(text, exact, folded, size, frags)
+        assert got == ref_snippets(text, exact, folded, size, frags), (exact, folded, size)
+
+
+def test_matches_reference_on_corpus(shared_data: Path) -> None:
+    """~200 real articles (about 1 in 20 NFD), with NFD variants and varied queries."""
+    rng = random.Random(0)
+    other = ((40, 3), (300, 1), (1000, 2), (80, 1))
+    for i, (title, body) in enumerate(_corpus_articles(shared_data, 100)):
+        variants = (title, body), (nfd(title), nfd(body))
+        for t, b in variants if i % 4 == 0 else variants[:1]:
+            for k, (exact, folded) in enumerate(_term_sets(title, body, rng)):
+                if (i + k) % 2:
+                    continue  # each query kind on every other article
+                sizes = ((180, 3), other[(i + k) // 2 % len(other)])
+                _assert_same(t, exact, folded)
+                _assert_same(b[:300], exact, folded, sizes[1:])
+                _assert_same(b, exact, folded, sizes)
+
+
+# Characters that stress the skeleton search: combining marks (tones, others, the grapheme
+# joiner U+034F that folds to itself), letters whose case or decomposition is unusual (İ,
+# Kelvin K, Ångström Å, final sigma, ß, ²), joiners and merge separators, underscore, CJK,
+# emoji, a lone surrogate, HTML specials, and plenty of plain and Vietnamese letters.
+_FUZZ_CHARS = (
+    list("aaoouetdhnlcgikmrsvyADHOTU0123456789")
+    + list("àáảãạăắằẳẵặâấầẩẫậđĐèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ")
+    + list("ÀÁẢÃẠÔỐỒỔỖỘƠỚỜỞỠỢƯỨỪỬỮỰ")
+    + ["\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"]
+    + ["\u034f", "\u0345", "\u1dc4", "İ", "\u212a", "\u212b", "Σ", "σ", "ß", "²", "ǆ", "ﬁ"]
+    + list(".,-.,-_/–—") + [" "] * 12 + ["\n", "\t", "\u00a0", "\u202f"]
+    + ["中", "文", "😀", "\ud800", "&", "<", '"', "'", "!", "?", "…"]
+)
+
+
+_FUZZ_NO_MARKS = [c for c in _FUZZ_CHARS if not "\u0300" <= c <= "\u036f"]
+
+
+def _fuzz_text(rng: random.Random, n: int, marks: bool) -> str:
+    return "".join(rng.choice(_FUZZ_CHARS if marks else _FUZZ_NO_MARKS) for _ in range(n))
+
+
+def test_matches_reference_on_fuzzed_text() -> None:
+    rng = random.Random(2)
+    for round_ in range(600):
+        # With combining marks the skeleton drops characters, without it maps one to one.
+        text = _fuzz_text(rng, rng.choice((30, 120, 500, 1500)), marks=round_ % 2 == 0)
+        toks = TOKEN_RE.findall(text) or ["a"]
+        parts = _PART_RE.findall(text) or ["a"]
+        pool = [normalize(t) for t in toks + parts]
+        pool += [fold(p) for p in pool] + ["a", "o", "d", "tho", "a-a", "a.o", "i", "k", "ss"]
+        exact = set(rng.sample(pool, min(len(pool), rng.randint(0, 4))))
+        folded = {fold(t) for t in rng.sample(pool, min(len(pool), rng.randint(0, 4)))}
+        if round_ % 3 == 0:
+            folded |= set(rng.sample(pool, min(len(pool), 2)))  # not fold's own output
+        _assert_same(text, exact, folded, ((40, 3), (120, 2)))
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        "中tho", "tho中", "😀tho", "tho😀", "中.tho", "tho.中", "tho-文", "a.tho", "tho.a", "tho.",
+        ".tho", "tho-", "-tho", "tho..x", "x.-tho", "tho,\u0301 x", "x \u0301,tho", "\u0301tho",
+        "tho\u0301", "x\u0301tho", "tho\u0301x", "\u0301.tho", "tho.\u0301", "tho_x", "x_tho",
+        "KT-XH", "TP.HCM", "tp.hcm.", "xh-kt", "İtho", "\u212atho", "th\u034fo", "thọ-2020",
+    ],
+)
+def test_matches_reference_next_to_joiners_marks_and_unusual_characters(piece: str) -> None:
+    """Where a match meets a joiner, a combining mark or a character the skeleton does not
+    know (``?``), the token must still be the analyzer's, in texts with and without NFD."""
+    terms = [
+        ({"tho", "kt", "hcm"}, set()),
+        (set(), {"tho", "xh", "x"}),
+        ({"kt-xh", "thọ"}, {"tp.hcm", "2020"}),
+    ]
+    for text in (piece, f"Mở đầu {piece} và cuối", f"Mở đầu {piece} và cuối " + nfd("Thổ")):
+        for exact, folded in terms:
+            _assert_same(text, exact, folded, ((40, 3),))
+
+
+def test_skeleton_table_covers_all_of_unicode() -> None:
+    """No character from the scan limit on folds to ASCII or to nothing, nor is a joiner, so
+    the table's catch-all last entry ("?", a boundary that is checked) hides no spelling."""
+    full = highlight._fold_lut.__wrapped__(0x110000)
+    short = highlight._fold_lut()
+    assert full is not None and short is not None
+    limit = highlight._FOLD_SCAN_LIMIT
+    assert (full[:limit] == short[:limit]).all() and short[limit] == ord("?")
+    assert set(full[limit:-1].tobytes()) <= set(b" #")
+
+
+def test_token_re_is_what_the_fast_paths_assume() -> None:
+    """highlight.py's skeleton search and fast tokenizer assume this token shape;
+    if the analyzer's changes, they need revisiting (the reference tests would then fail too)."""
+    syl = highlight._SYL
+    assert _PART_RE.pattern == syl
+    assert TOKEN_RE.pattern == rf"{syl}(?:[.,\-]{syl})*"
+    assert highlight._TOKEN_FAST.pattern == r"[\w\u0300-\u036f]+(?:[.,\-][\w\u0300-\u036f]+)*"

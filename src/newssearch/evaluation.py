@@ -101,6 +101,6 @@ def format_table(table: dict[str, dict[str, float]]) -> str:
     lines = ["| type | queries | MRR@10 | success@1 | success@10 |", "|---|---|---|---|---|"]
     for t in order:
         r = table[t]
-        lines.append(f"| {t} | {r['queries']} | {r['mrr@10']:.3f} | {r['success@1']:.3f} | "
-                     f"{r['success@10']:.3f} |")
+        lines.append(f"| {t} | {r['queries']} | {r['mrr@10']:.4f} | {r['success@1']:.4f} | "
+                     f"{r['success@10']:.4f} |")
     return "\n".join(lines)

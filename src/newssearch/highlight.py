@@ -3,23 +3,32 @@
 Why it is built this way:
 - Search results must show what the outlet printed: the text may be NFD, use the old tone
   placement (``hòa``) or any casing, so we never show the index's normalized or segmented
-  (``phát_triển``) forms. We walk the original string with the analyzer's own ``TOKEN_RE``
-  and decide per visible token whether it matches, so every output is a slice of the input.
+  (``phát_triển``) forms. Tokens are the analyzer's own ``TOKEN_RE`` tokens of the original
+  string, and every output is a slice of the input.
 - A syllable matches when its normalized form is an exact query term or its folded form is an
   accent-free query term, the same two ways the index matches.
 - A hit inside a composite token (``KT-XH``, ``TP.HCM``) marks the whole visible token, and
   neighbouring hits merge (``<mark>Phong Thổ</mark>``), which reads better than mark soup.
-- One regex pass plus dict look-ups per token keeps this linear; it runs for every hit shown.
+- It runs for every hit shown, so it does not walk a body's hundreds of tokens in Python. Any
+  match folds to a query term (an exact term's fold, or an accent-free term), so we find the
+  few tokens that can match at C speed: the text becomes a skeleton, one byte per character
+  (its fold: ``Thổ`` -> ``tho``, NFD marks dropped), in which each term is a plain ``bytes``
+  search (``_skeleton``, ``_key_search``). Only those tokens get the exact per-token rule
+  (``_token_terms``), so the skeleton search only has to find a superset. Snippet windows look
+  for token boundaries near their edges instead of tokenizing the whole text. A term whose
+  fold is not plain ASCII letters and digits (rare in Vietnamese) takes the full walk.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
 
 from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
 
@@ -28,6 +37,20 @@ __all__ = ["mark_text", "snippets"]
 ELLIPSIS = "…"
 # What may stand between two matched tokens for them to share one <mark>.
 _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
+# The analyzer's token shape that the code below relies on: syllables of letters, digits and
+# combining marks (no "_"), joined by single . , - (tests check TOKEN_RE still looks so).
+_SYL = r"(?:[^\W_]|[\u0300-\u036f])+"
+# TOKEN_RE for texts without "_": one character class instead of an alternation, ~2x faster.
+_TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(_SYL, r"[\w\u0300-\u036f]+"))
+# Folded terms the skeleton search handles; other ASCII characters never occur in a token's
+# fold (terms with them cannot match), non-ASCII ones make the query take the full walk.
+_PLAIN_KEY = re.compile(r"[0-9a-z]+(?:[.,\-][0-9a-z]+)*")
+_NOT_IN_FOLD = re.compile(r"[^0-9a-z.,\-]")
+# Characters whose fold is ASCII or empty all lie below this (a test checks all of Unicode).
+_FOLD_SCAN_LIMIT = 0x2200
+_MEMO_MAX = 4096  # tokens remembered per query
+_NOT_SYL = b" .,-"  # skeleton bytes that are surely no syllable character ("?" may be one)
+_JOINERS = b".,-"
 
 
 @dataclass(slots=True)
@@ -40,12 +63,13 @@ class _Span:
 
 
 @dataclass(slots=True)
-class _Scan:
-    """Token boundaries and matched spans of one text, from a single regex pass."""
+class _Terms:
+    """A query's term sets, prepared once and shared by all the hits of a result page."""
 
-    starts: list[int]
-    ends: list[int]
-    spans: list[_Span]
+    exact: set[str]
+    folded: set[str]
+    keys: tuple[tuple[re.Pattern[bytes], int], ...] | None  # _key_search's; None: full walk
+    memo: dict[str, tuple[str, ...]] = field(default_factory=dict)  # token -> _token_terms
 
 
 def _as_set(terms: Collection[str]) -> set[str]:
@@ -68,9 +92,8 @@ def _token_terms(raw: str, exact: Collection[str], folded: Collection[str]) -> t
     whole_folded = fold(whole)
     if whole in exact or whole_folded in folded:
         hits.append(whole_folded)
-    parts = _PART_RE.findall(raw)
-    if len(parts) > 1:
-        for part in parts:
+    if "." in raw or "," in raw or "-" in raw:  # a composite: its syllables count too
+        for part in _PART_RE.findall(raw):
             n = normalize(part)
             f = fold(n)
             if n in exact or f in folded:
@@ -78,48 +101,193 @@ def _token_terms(raw: str, exact: Collection[str], folded: Collection[str]) -> t
     return tuple(hits)
 
 
-def _scan(text: str, exact: Collection[str], folded: Collection[str]) -> _Scan:
-    """Walk ``text`` once: token boundaries, and matched tokens merged into spans."""
-    exact = _as_set(exact)
-    folded = _as_set(folded)
-    memo: dict[str, tuple[str, ...]] = {}
-    starts: list[int] = []
-    ends: list[int] = []
-    spans: list[_Span] = []
-    last_hit = -2  # index of the last matched token
-    for i, m in enumerate(TOKEN_RE.finditer(text)):
-        s, e = m.span()
-        starts.append(s)
-        ends.append(e)
-        raw = m.group()
-        terms = memo.get(raw)
-        if terms is None:
-            terms = memo[raw] = _token_terms(raw, exact, folded)
-        if not terms:
+@lru_cache(maxsize=1)
+def _fold_lut(limit: int = _FOLD_SCAN_LIMIT) -> np.ndarray | None:
+    """The skeleton byte of each code point below ``limit``; the last entry stands for all the
+    others (``?``: none of them folds to ASCII or to nothing, and they are not told apart).
+
+    A syllable character's byte is its fold if that is one ASCII character, 0 if it folds to
+    nothing (combining marks: dropped from the skeleton), ``#`` otherwise; the joiners ``.,-``
+    are themselves and every other character is a space. None if some character folds to
+    several ASCII characters (none does today): the skeleton could not spell it.
+    """
+    raw_fold = fold.__wrapped__  # uncached: do not flood fold's cache with single characters
+    lut = np.full(limit + 1, ord("?"), dtype=np.uint8)
+    for cp in range(limit):
+        c = chr(cp)
+        if not _PART_RE.fullmatch(c):
+            lut[cp] = cp if c in ".,-" else ord(" ")
             continue
-        if last_hit == i - 1 and _JOIN_RE.fullmatch(text, spans[-1].end, s):
+        f = raw_fold(c)
+        if not f:
+            lut[cp] = 0
+        elif not f.isascii():
+            lut[cp] = ord("#")
+        elif len(f) == 1:
+            lut[cp] = ord(f)
+        else:
+            return None
+    return lut
+
+
+@lru_cache(maxsize=8192)
+def _key_search(key: str) -> tuple[re.Pattern[bytes], int] | str:
+    """How to find the tokens that fold to ``key`` (a query term's fold): a regex for it as a
+    whole syllable or composite in a skeleton, and its length; or "skip" when no token folds to
+    it, "walk" when the skeleton cannot spell it (a non-Latin letter, say).
+
+    The regex wants the key not preceded or followed by another syllable character; the
+    literal leads, so the search runs at C speed.
+    """
+    if key.isascii() and _NOT_IN_FOLD.search(key):
+        return "skip"  # e.g. "phat_trien": tokens fold to letters, digits and joiners only
+    if not _PLAIN_KEY.fullmatch(key) or _fold_lut() is None:
+        return "walk"
+    rx = rb"%s(?<![0-9a-z#].{%d})(?![0-9a-z#])" % (re.escape(key.encode()), len(key))
+    return re.compile(rx, re.DOTALL), len(key)
+
+
+def _skeleton(text: str, lut: np.ndarray) -> tuple[bytes, np.ndarray | None]:
+    """Each character of ``text`` as its skeleton byte, combining marks dropped, and where each
+    byte came from (None: nothing dropped, the positions are the text's own)."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    sk = lut.take(cps, mode="clip")
+    raw = sk.tobytes()
+    if b"\x00" not in raw:
+        return raw, None
+    keep = sk != 0
+    return sk[keep].tobytes(), np.flatnonzero(keep)
+
+
+@lru_cache(maxsize=256)
+def _prepare(exact: frozenset[str], folded: frozenset[str]) -> _Terms:
+    ex, fo = _as_set(exact), _as_set(folded)
+    keys = []
+    for key in {fold(t) for t in ex} | fo:  # a match's fold is one of these
+        how = _key_search(key)
+        if how == "walk":
+            return _Terms(ex, fo, None)
+        if how != "skip":
+            keys.append(how)
+    return _Terms(ex, fo, tuple(keys))
+
+
+def _candidates(text: str, q: _Terms) -> list[tuple[int, int, int]]:
+    """(pos, start, end) for each place in ``text`` where a token could match (and a few more).
+
+    ``pos`` is a syllable character of the token. [start, end) is the token when nothing next
+    to it could extend it (a space, punctuation, a joiner not followed by a syllable); else
+    start is -1 (``_token_at`` finds it from ``pos``).
+    """
+    out: list[tuple[int, int, int]] = []
+    n = len(text)
+    sk, where = _skeleton(text, _fold_lut())
+    last = len(sk)
+    for rx, k in q.keys:
+        for m in rx.finditer(sk):
+            p = m.start()
+            i = p + k
+            # The regex saw no syllable character just before or after: only joiners, which
+            # extend the token when a syllable character is on their other side.
+            b = sk[p - 1] if p else 32
+            plain = b == 32 or (
+                b in _JOINERS and where is None and (p < 2 or sk[p - 2] in _NOT_SYL)
+            )
+            if plain:
+                b = sk[i] if i < last else 32
+                plain = b == 32 or (
+                    b in _JOINERS and where is None and (i + 1 >= last or sk[i + 1] in _NOT_SYL)
+                )
+            if where is None:
+                out.append((p, p, i) if plain else (p, -1, -1))
+            elif plain:  # take in the combining marks dropped before and after it
+                s = int(where[p - 1]) + 1 if p else 0
+                out.append((int(where[p]), s, int(where[i]) if i < last else n))
+            else:
+                out.append((int(where[p]), -1, -1))
+    return out
+
+
+def _remember(q: _Terms, raw: str) -> tuple[str, ...]:
+    if len(q.memo) >= _MEMO_MAX:
+        q.memo.clear()
+    terms = q.memo[raw] = _token_terms(raw, q.exact, q.folded)
+    return terms
+
+
+def _token_re(text: str) -> re.Pattern[str]:
+    return TOKEN_RE if "_" in text else _TOKEN_FAST
+
+
+def _token_at(tok: re.Pattern[str], text: str, pos: int) -> re.Match[str]:
+    """The token containing ``pos`` (a syllable character).
+
+    Tokens found by searching on from just after a space or newline are the real ones: no
+    token continues across those.
+    """
+    m = tok.search(text, max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1)
+    while m.end() <= pos:
+        m = tok.search(text, m.end())
+    return m
+
+
+def _spans(text: str, q: _Terms, tok: re.Pattern[str]) -> list[_Span]:
+    """Matched tokens of ``text``, merged into spans, in document order."""
+    found: dict[int, tuple[int, tuple[str, ...]]] = {}  # token start -> (end, terms)
+    memo = q.memo
+    if q.keys is None:
+        for m in tok.finditer(text):
+            raw = m.group()
+            terms = memo.get(raw)
+            if terms is None:
+                terms = _remember(q, raw)
+            if terms:
+                found[m.start()] = (m.end(), terms)
+    else:
+        for pos, s, e in _candidates(text, q):
+            if s < 0:
+                s, e = _token_at(tok, text, pos).span()
+            if s in found:
+                continue
+            raw = text[s:e]
+            terms = memo.get(raw)
+            if terms is None:
+                terms = _remember(q, raw)
+            if terms:
+                found[s] = (e, terms)
+    spans: list[_Span] = []
+    for s in sorted(found):
+        e, terms = found[s]
+        # Only spaces and one dash/dot/slash between: no token in between, so consecutive.
+        if spans and _JOIN_RE.fullmatch(text, spans[-1].end, s):
             spans[-1].end = e
             spans[-1].terms.update(terms)
         else:
             spans.append(_Span(s, e, set(terms)))
-        last_hit = i
-    return _Scan(starts, ends, spans)
+    return spans
 
 
 def _render(text: str, start: int, end: int, spans: list[_Span]) -> str:
     """HTML for ``text[start:end]``: everything escaped, spans (clipped) in <mark>."""
+    chunk = text[start:end]
+    if "&" in chunk or "<" in chunk or ">" in chunk or '"' in chunk or "'" in chunk:
+        esc = html.escape
+    else:
+        esc = str  # nothing to escape: the slices as they are
     out: list[str] = []
     pos = start
     for sp in spans:
-        s, e = max(sp.start, start), min(sp.end, end)
-        if s >= e:
+        s, e = sp.start, sp.end
+        if e <= start:
             continue
-        out.append(escape(text[pos:s], quote=True))
-        out.append("<mark>")
-        out.append(escape(text[s:e], quote=True))
-        out.append("</mark>")
+        if s >= end:
+            break  # spans are in order
+        s, e = max(s, start), min(e, end)
+        out += (esc(text[pos:s]), "<mark>", esc(text[s:e]), "</mark>")
         pos = e
-    out.append(escape(text[pos:end], quote=True))
+    if not out:
+        return esc(chunk)
+    out.append(esc(text[pos:end]))
     return "".join(out)
 
 
@@ -127,7 +295,8 @@ def mark_text(text: str, exact: Collection[str], folded: Collection[str]) -> str
     """The whole text as escaped HTML with matches in <mark> (titles are short: no cutting)."""
     if not text:
         return ""
-    return _render(text, 0, len(text), _scan(text, exact, folded).spans)
+    q = _prepare(frozenset(exact), frozenset(folded))
+    return _render(text, 0, len(text), _spans(text, q, _token_re(text)))
 
 
 def _safe_cut(text: str, pos: int) -> int:
@@ -143,20 +312,25 @@ def _fragment(text: str, start: int, end: int, spans: list[_Span]) -> str:
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
 
 
-def _head(text: str, scan: _Scan, size: int) -> tuple[int, int]:
+def _head(text: str, tok: re.Pattern[str], size: int) -> tuple[int, int]:
     """The text's opening, cut after the last token that fits in ``size`` characters."""
-    if not scan.ends:  # punctuation only: cut anywhere but inside a combining sequence
+    it = tok.finditer(text)
+    first = next(it, None)
+    if first is None:  # punctuation only: cut anywhere but inside a combining sequence
         end = min(len(text), size)
         return 0, _safe_cut(text, end) or end
-    k = bisect_right(scan.ends, size) - 1
-    end = scan.ends[max(k, 0)]
-    return 0, len(text) if end >= scan.ends[-1] else end
+    end = first.end()
+    for m in it:
+        if m.end() > size:
+            return 0, end  # more tokens follow
+        end = m.end()
+    return 0, len(text)  # the last token fits
 
 
-def _window(text: str, scan: _Scan, first: int, last: int, size: int) -> tuple[int, int]:
-    """Token-aligned [start, end) of about ``size`` chars around spans first..last."""
-    spans = scan.spans
-    lo, hi = spans[first].start, spans[last].end
+def _window(
+    text: str, tok: re.Pattern[str], first_start: int, lo: int, hi: int, size: int
+) -> tuple[int, int]:
+    """Token-aligned [start, end) of about ``size`` chars around the spans [lo, hi)."""
     slack = max(0, size - (hi - lo))
     start = max(0, lo - slack // 2)
     end = max(start + size, hi)
@@ -164,17 +338,29 @@ def _window(text: str, scan: _Scan, first: int, last: int, size: int) -> tuple[i
         end = len(text)
         start = max(0, min(start, end - size))
     # Snap inward to token boundaries; the matched spans stay inside by construction.
-    k = bisect_left(scan.starts, start)
-    start = min(scan.starts[k] if k < len(scan.starts) else lo, lo)
-    k = bisect_right(scan.ends, end) - 1
-    end = max(scan.ends[k] if k >= 0 else hi, hi)
+    # start: the first token start at or after it (lo at the latest).
+    if start < lo:
+        m = tok.search(text, max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1)
+        while m.start() < start:
+            m = tok.search(text, m.end())
+        start = m.start()
+    # end: the last token end at or before it (hi at the earliest); a search from a token's
+    # end finds the real next token.
+    last = hi
+    more = False
+    for m in tok.finditer(text, hi):
+        if m.end() > end:
+            more = True
+            break
+        last = m.end()
+    end = last
     # A sentence's closing punctuation reads better kept than dropped.
     if end < len(text) and text[end] in ".!?…":
         end += 1
     # Only punctuation or spaces beyond the first/last token: take the text's real ends.
-    if start <= scan.starts[0]:
+    if start <= first_start:
         start = 0
-    if end >= scan.ends[-1]:
+    if not more:
         end = len(text)
     return start, end
 
@@ -195,11 +381,13 @@ def snippets(
     if not text:
         return []
     size = max(1, fragment_chars)
-    scan = _scan(text, exact, folded)
-    spans = scan.spans
+    q = _prepare(frozenset(exact), frozenset(folded))
+    tok = _token_re(text)
+    spans = _spans(text, q, tok)
     if not spans:
-        start, end = _head(text, scan, size)
+        start, end = _head(text, tok, size)
         return [_fragment(text, start, end, [])]
+    first_start = tok.search(text).start()
 
     # Candidate windows: one per span, reaching right over the spans that fit in ``size``.
     candidates: list[tuple[int, int, set[str]]] = []  # (first span, last span, terms)
@@ -213,6 +401,7 @@ def snippets(
             terms |= spans[k].terms
         candidates.append((i, j, terms))
 
+    windows: dict[tuple[int, int], tuple[int, int]] = {}
     chosen: list[tuple[int, int]] = []
     covered: set[str] = set()
     for _ in range(max(0, max_fragments)):
@@ -223,7 +412,12 @@ def snippets(
             gain = len(terms - covered)
             if gain <= best_gain:
                 continue
-            start, end = _window(text, scan, i, j, size)
+            win = windows.get((i, j))
+            if win is None:
+                win = windows[i, j] = _window(
+                    text, tok, first_start, spans[i].start, spans[j].end, size
+                )
+            start, end = win
             if any(start < ce and cs < end for cs, ce in chosen):
                 continue
             best, best_gain, best_terms = (start, end), gain, terms

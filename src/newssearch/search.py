@@ -164,7 +164,14 @@ class Snapshot:
         self._phrases: dict[tuple, np.ndarray] = {}
 
     def _column(self, name: str) -> list:
-        return list(self.reader.column_reader(name, translate=False))
+        """A column's raw values for every docnum, read segment by segment (Whoosh's
+        multi-segment column reader loses values when iterated)."""
+        out: list = [None] * self.n
+        for seg, off in self.leaves:
+            if seg.has_column(name):
+                vals = list(seg.column_reader(name, translate=False))
+                out[off : off + len(vals)] = vals
+        return out
 
     def _load_facets(self) -> None:
         def labels(values: list[bytes]) -> tuple[np.ndarray, list[str]]:
@@ -178,7 +185,7 @@ class Snapshot:
 
         self.cat_ids, self.cat_labels = labels(self._column("category_c"))
         self.src_ids, self.src_labels = labels(self._column("source_c"))
-        self.month = np.array(self._column("month"), dtype=np.int32)
+        self.month = np.array([m or 0 for m in self._column("month")], dtype=np.int32)
         # Tags: sparse doc -> tag ids (most articles have none).
         tag_ids: dict[str, int] = {}
         tag_docs, tag_vals = [], []

@@ -17,7 +17,7 @@ import pytest
 
 from newssearch import highlight
 from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
-from newssearch.highlight import _as_set, mark_text, snippets
+from newssearch.highlight import mark_text, snippets
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -253,8 +253,16 @@ def test_compound_terms_mark_their_syllables() -> None:
 
 
 # --- the fast implementation against a straightforward reference ---------------------------
-# The reference is the first implementation: every token of the text walked in Python, each
-# one checked with ``_token_terms``. ``mark_text``/``snippets`` must give identical output.
+# The reference is the first implementation, kept as it was: every token of the text walked in
+# Python and checked on its own. ``mark_text``/``snippets`` must give identical output.
+
+
+def _ref_as_set(terms) -> set[str]:
+    out = set(terms)
+    for t in terms:
+        if "_" in t or " " in t:
+            out.update(p for p in re.split(r"[_ ]+", t) if p)
+    return out
 
 
 @dataclass(slots=True)
@@ -265,7 +273,7 @@ class _RefSpan:
 
 
 def _ref_scan(text: str, exact, folded) -> tuple[list[int], list[int], list[_RefSpan]]:
-    exact, folded = _as_set(exact), _as_set(folded)
+    exact, folded = _ref_as_set(exact), _ref_as_set(folded)
     join_re = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
     starts: list[int] = []
     ends: list[int] = []
@@ -506,9 +514,28 @@ def test_matches_reference_next_to_joiners_marks_and_unusual_characters(piece: s
         (set(), {"tho", "xh", "x"}),
         ({"kt-xh", "thọ"}, {"tp.hcm", "2020"}),
     ]
-    for text in (piece, f"Mở đầu {piece} và cuối", f"Mở đầu {piece} và cuối " + nfd("Thổ")):
+    filler = "Lorem ipsum dolor. " * 15  # long texts take the regex search, short ones find()
+    texts = [piece, f"Mở đầu {piece} và cuối", f"Mở đầu {piece} và cuối " + nfd("Thổ")]
+    texts += [filler + t + filler for t in texts]
+    for text in texts:
         for exact, folded in terms:
             _assert_same(text, exact, folded, ((40, 3),))
+
+
+def test_matches_reference_without_spaces() -> None:
+    """Long stretches without a space or newline: token bounds come from a full tokenization."""
+    rng = random.Random(3)
+    words = ["Thổ", "thơ", "KT-XH", "TP.HCM", "2.020", "hoà", "hòa", "x", nfd("Thổ"), "中"]
+    for sep in (";", "/", "|", "\t"):
+        text = sep.join(rng.choice(words) for _ in range(400))
+        for exact, folded in (({"thổ", "kt"}, {"hcm", "tho"}), ({"hoà"}, set()), (set(), {"x"})):
+            _assert_same(text, exact, folded, ((40, 3), (180, 2)))
+            _assert_same("Mở đầu bài. " + text, exact, folded, ((60, 3),))
+        filler = ["lorem", "ipsum", "dolor"] * 150
+        for at, word in ((150, "Thổ"), (250, "KT-XH"), (350, "hòa")):
+            filler[at] = word
+        text = sep.join(filler)
+        _assert_same(text, {"thổ", "kt", "hoà"}, set(), ((40, 3), (90, 2)))
 
 
 def test_skeleton_table_covers_all_of_unicode() -> None:

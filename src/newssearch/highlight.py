@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,7 +41,7 @@ _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*
 # The analyzer's token shape that the code below relies on: syllables of letters, digits and
 # combining marks (no "_"), joined by single . , - (tests check TOKEN_RE still looks so).
 _SYL = r"(?:[^\W_]|[\u0300-\u036f])+"
-# TOKEN_RE for texts without "_": one character class instead of an alternation, ~2x faster.
+# TOKEN_RE for texts without "_" (see _Tokens).
 _TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(_SYL, r"[\w\u0300-\u036f]+"))
 # Folded terms the skeleton search handles; other ASCII characters never occur in a token's
 # fold (terms with them cannot match), non-ASCII ones make the query take the full walk.
@@ -49,8 +50,11 @@ _NOT_IN_FOLD = re.compile(r"[^0-9a-z.,\-]")
 # Characters whose fold is ASCII or empty all lie below this (a test checks all of Unicode).
 _FOLD_SCAN_LIMIT = 0x2200
 _MEMO_MAX = 4096  # tokens remembered per query
+_NEAR = 200  # how far back _Tokens looks for a space to search for tokens from
 _NOT_SYL = b" .,-"  # skeleton bytes that are surely no syllable character ("?" may be one)
 _JOINERS = b".,-"
+_SYL_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyz#")
+_FIND_MAX = 256  # shorter skeletons are searched with bytes.find, longer ones with regexes
 
 
 @dataclass(slots=True)
@@ -68,7 +72,7 @@ class _Terms:
 
     exact: set[str]
     folded: set[str]
-    keys: tuple[tuple[re.Pattern[bytes], int], ...] | None  # _key_search's; None: full walk
+    keys: tuple[tuple[re.Pattern[bytes], int, bytes], ...] | None  # _key_search's; None: walk
     memo: dict[str, tuple[str, ...]] = field(default_factory=dict)  # token -> _token_terms
 
 
@@ -131,10 +135,10 @@ def _fold_lut(limit: int = _FOLD_SCAN_LIMIT) -> np.ndarray | None:
 
 
 @lru_cache(maxsize=8192)
-def _key_search(key: str) -> tuple[re.Pattern[bytes], int] | str:
-    """How to find the tokens that fold to ``key`` (a query term's fold): a regex for it as a
-    whole syllable or composite in a skeleton, and its length; or "skip" when no token folds to
-    it, "walk" when the skeleton cannot spell it (a non-Latin letter, say).
+def _key_search(key: str) -> tuple[re.Pattern[bytes], int, bytes] | str:
+    """How to find the tokens that fold to ``key`` (a query term's fold) in a skeleton: a regex
+    for it as a whole syllable or composite, its length and its bytes; or "skip" when no token
+    folds to it, "walk" when the skeleton cannot spell it (a non-Latin letter, say).
 
     The regex wants the key not preceded or followed by another syllable character; the
     literal leads, so the search runs at C speed.
@@ -143,8 +147,9 @@ def _key_search(key: str) -> tuple[re.Pattern[bytes], int] | str:
         return "skip"  # e.g. "phat_trien": tokens fold to letters, digits and joiners only
     if not _PLAIN_KEY.fullmatch(key) or _fold_lut() is None:
         return "walk"
-    rx = rb"%s(?<![0-9a-z#].{%d})(?![0-9a-z#])" % (re.escape(key.encode()), len(key))
-    return re.compile(rx, re.DOTALL), len(key)
+    kb = key.encode()
+    rx = rb"%s(?<![0-9a-z#].{%d})(?![0-9a-z#])" % (re.escape(kb), len(kb))
+    return re.compile(rx, re.DOTALL), len(kb), kb
 
 
 def _skeleton(text: str, lut: np.ndarray) -> tuple[bytes, np.ndarray | None]:
@@ -177,34 +182,44 @@ def _candidates(text: str, q: _Terms) -> list[tuple[int, int, int]]:
 
     ``pos`` is a syllable character of the token. [start, end) is the token when nothing next
     to it could extend it (a space, punctuation, a joiner not followed by a syllable); else
-    start is -1 (``_token_at`` finds it from ``pos``).
+    start is -1 (``_Tokens.at`` finds it from ``pos``).
     """
     out: list[tuple[int, int, int]] = []
     n = len(text)
     sk, where = _skeleton(text, _fold_lut())
     last = len(sk)
-    for rx, k in q.keys:
-        for m in rx.finditer(sk):
-            p = m.start()
-            i = p + k
-            # The regex saw no syllable character just before or after: only joiners, which
-            # extend the token when a syllable character is on their other side.
-            b = sk[p - 1] if p else 32
+    if last < _FIND_MAX:  # a title: plain substring search, checked here, costs less
+        found = []
+        for _, k, kb in q.keys:
+            p = sk.find(kb)
+            while p >= 0:
+                if (p == 0 or sk[p - 1] not in _SYL_BYTES) and (
+                    p + k == last or sk[p + k] not in _SYL_BYTES
+                ):
+                    found.append((p, k))
+                p = sk.find(kb, p + 1)
+    else:
+        found = [(m.start(), k) for rx, k, _ in q.keys for m in rx.finditer(sk)]
+    for p, k in found:
+        i = p + k
+        # No syllable character just before or after (the search saw to that), but a joiner
+        # there extends the token if a syllable character is on its other side.
+        b = sk[p - 1] if p else 32
+        plain = b == 32 or (
+            b in _JOINERS and where is None and (p < 2 or sk[p - 2] in _NOT_SYL)
+        )
+        if plain:
+            b = sk[i] if i < last else 32
             plain = b == 32 or (
-                b in _JOINERS and where is None and (p < 2 or sk[p - 2] in _NOT_SYL)
+                b in _JOINERS and where is None and (i + 1 >= last or sk[i + 1] in _NOT_SYL)
             )
-            if plain:
-                b = sk[i] if i < last else 32
-                plain = b == 32 or (
-                    b in _JOINERS and where is None and (i + 1 >= last or sk[i + 1] in _NOT_SYL)
-                )
-            if where is None:
-                out.append((p, p, i) if plain else (p, -1, -1))
-            elif plain:  # take in the combining marks dropped before and after it
-                s = int(where[p - 1]) + 1 if p else 0
-                out.append((int(where[p]), s, int(where[i]) if i < last else n))
-            else:
-                out.append((int(where[p]), -1, -1))
+        if where is None:
+            out.append((p, p, i) if plain else (p, -1, -1))
+        elif plain:  # take in the combining marks dropped before and after it
+            s = int(where[p - 1]) + 1 if p else 0
+            out.append((int(where[p]), s, int(where[i]) if i < last else n))
+        else:
+            out.append((int(where[p]), -1, -1))
     return out
 
 
@@ -215,28 +230,66 @@ def _remember(q: _Terms, raw: str) -> tuple[str, ...]:
     return terms
 
 
-def _token_re(text: str) -> re.Pattern[str]:
-    return TOKEN_RE if "_" in text else _TOKEN_FAST
+class _Tokens:
+    """Token boundaries of one text, found near a position on demand.
 
-
-def _token_at(tok: re.Pattern[str], text: str, pos: int) -> re.Match[str]:
-    """The token containing ``pos`` (a syllable character).
-
-    Tokens found by searching on from just after a space or newline are the real ones: no
-    token continues across those.
+    A search for tokens that starts just after a space or newline finds the real ones (no
+    token continues across those), so one nearby suffices. A text without any nearby (no
+    spaces for ``_NEAR`` characters) is tokenized once, so the work stays linear.
     """
-    m = tok.search(text, max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1)
-    while m.end() <= pos:
-        m = tok.search(text, m.end())
-    return m
+
+    __slots__ = ("_ends", "_starts", "text", "tok")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # TOKEN_RE for texts without "_": one character class, not an alternation: ~2x faster.
+        self.tok = TOKEN_RE if "_" in text else _TOKEN_FAST
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def _all(self) -> tuple[list[int], list[int]]:
+        if not self._starts:
+            for m in self.tok.finditer(self.text):
+                self._starts.append(m.start())
+                self._ends.append(m.end())
+        return self._starts, self._ends
+
+    def _restart(self, pos: int) -> int:
+        """A position at most ``pos`` to search for tokens from, or -1 if there is none near."""
+        lo = max(0, pos - _NEAR)
+        q = max(self.text.rfind(" ", lo, pos), self.text.rfind("\n", lo, pos))
+        return q + 1 if q >= 0 or lo == 0 else -1
+
+    def at(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the token containing ``pos`` (a syllable character)."""
+        q = self._restart(pos)
+        if q < 0:
+            starts, ends = self._all()
+            k = bisect_right(starts, pos) - 1
+            return starts[k], ends[k]
+        m = self.tok.search(self.text, q)
+        while m.end() <= pos:
+            m = self.tok.search(self.text, m.end())
+        return m.span()
+
+    def start_from(self, pos: int) -> int:
+        """The first token start at or after ``pos`` (there must be one)."""
+        q = self._restart(pos)
+        if q < 0:
+            starts, _ = self._all()
+            return starts[bisect_left(starts, pos)]
+        m = self.tok.search(self.text, q)
+        while m.start() < pos:
+            m = self.tok.search(self.text, m.end())
+        return m.start()
 
 
-def _spans(text: str, q: _Terms, tok: re.Pattern[str]) -> list[_Span]:
+def _spans(text: str, q: _Terms, tokens: _Tokens) -> list[_Span]:
     """Matched tokens of ``text``, merged into spans, in document order."""
     found: dict[int, tuple[int, tuple[str, ...]]] = {}  # token start -> (end, terms)
     memo = q.memo
     if q.keys is None:
-        for m in tok.finditer(text):
+        for m in tokens.tok.finditer(text):
             raw = m.group()
             terms = memo.get(raw)
             if terms is None:
@@ -246,7 +299,7 @@ def _spans(text: str, q: _Terms, tok: re.Pattern[str]) -> list[_Span]:
     else:
         for pos, s, e in _candidates(text, q):
             if s < 0:
-                s, e = _token_at(tok, text, pos).span()
+                s, e = tokens.at(pos)
             if s in found:
                 continue
             raw = text[s:e]
@@ -296,7 +349,7 @@ def mark_text(text: str, exact: Collection[str], folded: Collection[str]) -> str
     if not text:
         return ""
     q = _prepare(frozenset(exact), frozenset(folded))
-    return _render(text, 0, len(text), _spans(text, q, _token_re(text)))
+    return _render(text, 0, len(text), _spans(text, q, _Tokens(text)))
 
 
 def _safe_cut(text: str, pos: int) -> int:
@@ -328,7 +381,7 @@ def _head(text: str, tok: re.Pattern[str], size: int) -> tuple[int, int]:
 
 
 def _window(
-    text: str, tok: re.Pattern[str], first_start: int, lo: int, hi: int, size: int
+    text: str, tokens: _Tokens, first_start: int, lo: int, hi: int, size: int
 ) -> tuple[int, int]:
     """Token-aligned [start, end) of about ``size`` chars around the spans [lo, hi)."""
     slack = max(0, size - (hi - lo))
@@ -340,15 +393,12 @@ def _window(
     # Snap inward to token boundaries; the matched spans stay inside by construction.
     # start: the first token start at or after it (lo at the latest).
     if start < lo:
-        m = tok.search(text, max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1)
-        while m.start() < start:
-            m = tok.search(text, m.end())
-        start = m.start()
+        start = tokens.start_from(start)
     # end: the last token end at or before it (hi at the earliest); a search from a token's
     # end finds the real next token.
     last = hi
     more = False
-    for m in tok.finditer(text, hi):
+    for m in tokens.tok.finditer(text, hi):
         if m.end() > end:
             more = True
             break
@@ -382,12 +432,12 @@ def snippets(
         return []
     size = max(1, fragment_chars)
     q = _prepare(frozenset(exact), frozenset(folded))
-    tok = _token_re(text)
-    spans = _spans(text, q, tok)
+    tokens = _Tokens(text)
+    spans = _spans(text, q, tokens)
     if not spans:
-        start, end = _head(text, tok, size)
+        start, end = _head(text, tokens.tok, size)
         return [_fragment(text, start, end, [])]
-    first_start = tok.search(text).start()
+    first_start = tokens.tok.search(text).start()
 
     # Candidate windows: one per span, reaching right over the spans that fit in ``size``.
     candidates: list[tuple[int, int, set[str]]] = []  # (first span, last span, terms)
@@ -415,7 +465,7 @@ def snippets(
             win = windows.get((i, j))
             if win is None:
                 win = windows[i, j] = _window(
-                    text, tok, first_start, spans[i].start, spans[j].end, size
+                    text, tokens, first_start, spans[i].start, spans[j].end, size
                 )
             start, end = win
             if any(start < ce and cs < end for cs, ce in chosen):

@@ -27,11 +27,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
+from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import abbrev, highlight
@@ -115,6 +117,7 @@ class _Alt:
     syls: tuple[str, ...]
     parts: tuple[str, ...]
     phrase: bool = False
+    words: tuple[str, ...] = ()  # pyvi words that must also be there (cheap adjacency)
 
 
 @dataclass(eq=False)
@@ -228,9 +231,10 @@ class Snapshot:
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
         for seg, off in self.leaves:
-            if (fieldname, btext) not in seg:
+            try:
+                m = seg.postings(fieldname, btext)
+            except TermNotFound:
                 continue
-            m = seg.postings(fieldname, btext)
             while m.is_active():
                 m._read_ids()
                 m._read_weights()
@@ -535,7 +539,9 @@ class _Evaluation:
             found = abbrev.find(syls, i)
             if found:
                 n, forms = found
-                self.units.append(_Unit([_Alt(f, parts, len(f) > 1) for f in forms]))
+                # Multi-syllable forms (Ủy ban nhân dân) match as pyvi words, not positional
+                # phrases: Whoosh phrases over such common words cost 100s of ms.
+                self.units.append(_Unit([_Alt(f, parts, words=_form_words(f)) for f in forms]))
                 i += n
                 continue
             self.units.append(_Unit([_Alt((syls[i],), parts)], stop=syls[i] in stops))
@@ -603,6 +609,13 @@ class _Evaluation:
                 if exact_w:
                     self._term_score(score, None, ef, s, boost * exact_w)
             match = hit if match is None else (match & hit)
+        for w in alt.words:
+            hit = np.zeros(n, dtype=bool)
+            for part in parts:
+                p = self.snap.postings(FIELDS[part][1], fold(w))
+                if p is not None:
+                    hit[p.docs] = True
+            match &= hit
         if alt.phrase:
             match &= self._phrase_docs(list(alt.syls), parts, self.accented)
         return score, match
@@ -642,9 +655,9 @@ class _Evaluation:
             for part in parts:
                 ef, ff = FIELDS[part]
                 boost = PART_BOOST[part] * WORD_BONUS
+                # Whole words score in one form: exact for an accented query, else folded.
                 if self.accented:
                     self._term_score(total, None, ef, exact, boost)
-                    self._term_score(total, None, ff, folded, boost * FOLDED_WEIGHT_ACCENTED)
                 else:
                     self._term_score(total, None, ff, folded, boost)
         for pair, parts in self.shingles:
@@ -727,6 +740,14 @@ class _Evaluation:
             if ("tags", btext) in seg:
                 out.append(np.fromiter(seg.postings("tags", btext).all_ids(), dtype=np.int64) + off)
         return np.concatenate(out)
+
+
+@lru_cache(maxsize=4096)
+def _form_words(form: tuple[str, ...]) -> tuple[str, ...]:
+    """The pyvi words of a multi-syllable form (``uỷ ban nhân dân`` -> uỷ_ban, nhân_dân)."""
+    if len(form) < 2:
+        return ()
+    return tuple(t.text for t in analyze(" ".join(form)) if t.kind == "word")
 
 
 def _label(value: str) -> str:

@@ -33,6 +33,9 @@ def main() -> None:
     ap.add_argument("--index", default="/tmp/nsbench/index")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--queries", default=str(DATA / "dev_queries.jsonl"))
+    ap.add_argument("--warm-from", choices=["other", "set"], default="other",
+                    help="warm up on titles of other articles (the issue's protocol), or on "
+                         "the query set itself, cycled, as ../shared/tools/anchors.sh does")
     args = ap.parse_args()
     with open(args.queries, encoding="utf-8") as f:
         queries = [json.loads(x) for x in f if x.strip()]
@@ -46,6 +49,8 @@ def main() -> None:
             if d["id"] not in qrels_ids:
                 warm.append(d["title"])
     warm = rng.sample(warm, args.warmup)
+    if args.warm_from == "set":
+        warm = [queries[i % len(queries)]["query"] for i in range(args.warmup)]
     modes = {
         "a_top10_snippets": {"facets": False, "suggest": False, "snippets": True},
         "b_full_page": {"facets": True, "suggest": True, "snippets": True},

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 MAX_QUERY_CHARS = 1000
@@ -33,8 +33,9 @@ class Clause:
 
 
 @dataclass
-class ParsedQuery:
-    clauses: list[Clause] = field(default_factory=list)
+class Filters:
+    """Restrictions that do not score: from ``tag:``-style prefixes or from API parameters."""
+
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -44,6 +45,19 @@ class ParsedQuery:
     not_tags: list[str] = field(default_factory=list)
     not_categories: list[str] = field(default_factory=list)
     not_sources: list[str] = field(default_factory=list)
+
+    def merged(self, other: Filters) -> Filters:
+        """Both sets of restrictions; for dates, ours win where both give one."""
+        kw = {}
+        for f in fields(Filters):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            kw[f.name] = [*a, *b] if isinstance(a, list) else (a or b)
+        return Filters(**kw)
+
+
+@dataclass
+class ParsedQuery(Filters):
+    clauses: list[Clause] = field(default_factory=list)
 
     @property
     def positive(self) -> list[Clause]:

@@ -25,7 +25,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +39,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 from . import abbrev, highlight
 from .analysis import analyze, fold, is_folded, normalize, stopwords
 from .model import LOCAL_TZ, Article
-from .querylang import Clause, ParsedQuery, QueryError, parse
+from .querylang import Clause, Filters, ParsedQuery, QueryError, parse
 from .schema import PART_FIELDS, SHINGLE_PARTS, TAG_SEP, TEXT_PARTS, facet_key
 from .store import current_build, open_build
 
@@ -56,18 +56,6 @@ FACETS = ("tags", "category", "source", "month")
 FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
 CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is cleared
 REFRESH_SECONDS = 1.0
-
-
-@dataclass
-class Filters:
-    tags: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    date_from: date | None = None
-    date_to: date | None = None
-    not_tags: list[str] = field(default_factory=list)
-    not_categories: list[str] = field(default_factory=list)
-    not_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -356,7 +344,7 @@ class SearchEngine:
         if not 40 <= fragment_chars <= 1000:
             raise QueryError("fragment_chars must be between 40 and 1000")
         pq = parse(query)
-        flt = _merge_filters(pq, filters or Filters())
+        flt = (filters or Filters()).merged(pq)
         snap = self.snapshot()
         ev = _Evaluation(snap, pq, flt)
         scores, mask, relaxed = ev.run()
@@ -706,18 +694,14 @@ class _Evaluation:
 
     def _apply_filters(self, mask: np.ndarray) -> None:
         snap, flt = self.snap, self.flt
-        if flt.categories:
-            mask &= np.isin(snap.cat_ids, [snap.cat_keys.get(facet_key(c), -2)
-                                           for c in flt.categories])
-        if flt.not_categories:
-            mask &= ~np.isin(snap.cat_ids, [snap.cat_keys.get(facet_key(c), -2)
-                                            for c in flt.not_categories])
-        if flt.sources:
-            mask &= np.isin(snap.src_ids, [snap.src_keys.get(facet_key(s), -2)
-                                           for s in flt.sources])
-        if flt.not_sources:
-            mask &= ~np.isin(snap.src_ids, [snap.src_keys.get(facet_key(s), -2)
-                                            for s in flt.not_sources])
+        for ids, keys, want, avoid in (
+            (snap.cat_ids, snap.cat_keys, flt.categories, flt.not_categories),
+            (snap.src_ids, snap.src_keys, flt.sources, flt.not_sources),
+        ):
+            if want:
+                mask &= np.isin(ids, [keys.get(facet_key(v), -2) for v in want])
+            if avoid:
+                mask &= ~np.isin(ids, [keys.get(facet_key(v), -2) for v in avoid])
         for tag in flt.tags:
             t = np.zeros(snap.n, dtype=bool)
             t[self._tag_docs(tag)] = True
@@ -758,19 +742,6 @@ def _parts(fieldname: str | None) -> tuple[str, ...]:
     if fieldname is None:
         return TEXT_PARTS
     return (fieldname,)
-
-
-def _merge_filters(pq: ParsedQuery, f: Filters) -> Filters:
-    return Filters(
-        tags=[*f.tags, *pq.tags],
-        categories=[*f.categories, *pq.categories],
-        sources=[*f.sources, *pq.sources],
-        date_from=f.date_from or pq.date_from,
-        date_to=f.date_to or pq.date_to,
-        not_tags=[*f.not_tags, *pq.not_tags],
-        not_categories=[*f.not_categories, *pq.not_categories],
-        not_sources=[*f.not_sources, *pq.not_sources],
-    )
 
 
 _MAX_DT = datetime_to_long(datetime.max)

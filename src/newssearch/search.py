@@ -570,43 +570,104 @@ class _Evaluation:
                         folded.add(fold(s))
         return exact, folded
 
-    def _term_score(self, acc: np.ndarray, hit: np.ndarray | None, fieldname: str,
-                    term: str, weight: float) -> None:
-        p = self.snap.postings(fieldname, term)
-        if p is None:
-            return
-        acc[p.docs] += p.tfpart * np.float32(p.idf * weight)
-        if hit is not None:
-            hit[p.docs] = True
+    # Evaluation is AND-first over sorted docnum arrays: the rarest required unit gives the
+    # candidates, every other required unit filters them (binary search in its postings), and
+    # only the survivors are scored. Work grows with the candidates, not with the corpus.
 
-    def _alt_scores(self, alt: _Alt):
-        """Score and match arrays of one alternative: all its syllables must be present."""
-        n = self.snap.n
-        score = np.zeros(n, dtype=np.float32)
-        match = None
-        parts = alt.parts
+    def _gather(self, fieldname: str, term: str, cand: np.ndarray) -> np.ndarray | None:
+        """idf * BM25 tf part of ``term`` for each candidate (0 where absent)."""
+        p = self.snap.postings(fieldname, term)
+        if p is None or len(cand) == 0:
+            return None
+        idx = np.minimum(np.searchsorted(p.docs, cand), len(p.docs) - 1)
+        return np.where(p.docs[idx] == cand, p.tfpart[idx] * np.float32(p.idf), np.float32(0))
+
+    def _has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
+        """Which candidates hold ``term`` in any of ``fieldnames``."""
+        out = np.zeros(len(cand), dtype=bool)
+        for f in fieldnames:
+            p = self.snap.postings(f, term)
+            if p is not None:
+                idx = np.minimum(np.searchsorted(p.docs, cand), len(p.docs) - 1)
+                out |= p.docs[idx] == cand
+        return out
+
+    def _folded_fields(self, parts: tuple[str, ...]) -> list[str]:
+        return [FIELDS[p][1] for p in parts]
+
+    def _alt_matches(self, alt: _Alt, cand: np.ndarray) -> np.ndarray:
+        fields = self._folded_fields(alt.parts)
+        m = np.ones(len(cand), dtype=bool)
         for s in alt.syls:
-            hit = np.zeros(n, dtype=bool)
-            f = fold(s)
-            exact_w = 1.0 if self.accented else 0.0
-            fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
+            m &= self._has(fields, fold(s), cand)
+        for w in alt.words:
+            m &= self._has(fields, fold(w), cand)
+        if alt.phrase:
+            m &= self._phrase_docs(list(alt.syls), alt.parts, self.accented)[cand]
+        return m
+
+    def _unit_matches(self, u: _Unit, cand: np.ndarray) -> np.ndarray:
+        m = np.zeros(len(cand), dtype=bool)
+        for alt in u.alternatives:
+            m |= self._alt_matches(alt, cand)
+        return m
+
+    def _unit_docs(self, u: _Unit) -> np.ndarray:
+        """Sorted docnums where a unit matches (folded forms, any of its parts)."""
+        alts = []
+        for alt in u.alternatives:
+            docs = None
+            for term in [*(fold(s) for s in alt.syls), *(fold(w) for w in alt.words)]:
+                lists = [p.docs for f in self._folded_fields(alt.parts)
+                         if (p := self.snap.postings(f, term)) is not None]
+                here = np.unique(np.concatenate(lists)) if lists else np.zeros(0, np.int32)
+                docs = here if docs is None else np.intersect1d(docs, here, assume_unique=True)
+            if docs is None:
+                docs = np.zeros(0, np.int32)
+            if alt.phrase:
+                docs = docs[self._phrase_docs(list(alt.syls), alt.parts, self.accented)[docs]]
+            alts.append(docs)
+        return np.unique(np.concatenate(alts)) if len(alts) > 1 else alts[0]
+
+    def _unit_score(self, u: _Unit, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score of a unit on the candidates (best alternative) and where it matched."""
+        best = np.zeros(len(cand), dtype=np.float32)
+        matched = np.zeros(len(cand), dtype=bool)
+        exact_w = 1.0 if self.accented else 0.0
+        fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
+        for alt in u.alternatives:
+            score = np.zeros(len(cand), dtype=np.float32)
+            for s in alt.syls:
+                for part in alt.parts:
+                    ef, ff = FIELDS[part]
+                    boost = PART_BOOST[part]
+                    g = self._gather(ff, fold(s), cand)
+                    if g is not None:
+                        score += g * np.float32(boost * fold_w)
+                    if exact_w and (g := self._gather(ef, s, cand)) is not None:
+                        score += g * np.float32(boost * exact_w)
+            m = self._alt_matches(alt, cand)
+            np.maximum(best, np.where(m, score, 0), out=best)
+            matched |= m
+        return best, matched
+
+    def _bonus(self, cand: np.ndarray) -> np.ndarray:
+        """Whole pyvi words and adjacent pairs of the query (see the module docstring)."""
+        out = np.zeros(len(cand), dtype=np.float32)
+        for exact, folded, parts in self.words:
             for part in parts:
                 ef, ff = FIELDS[part]
-                boost = PART_BOOST[part]
-                self._term_score(score, hit, ff, f, boost * fold_w)
-                if exact_w:
-                    self._term_score(score, None, ef, s, boost * exact_w)
-            match = hit if match is None else (match & hit)
-        for w in alt.words:
-            hit = np.zeros(n, dtype=bool)
+                # Whole words score in one form: exact for an accented query, else folded.
+                g = self._gather(ef, exact, cand) if self.accented else self._gather(ff, folded, cand)
+                if g is not None:
+                    out += g * np.float32(PART_BOOST[part] * WORD_BONUS)
+        for pair, parts in self.shingles:
             for part in parts:
-                p = self.snap.postings(FIELDS[part][1], fold(w))
-                if p is not None:
-                    hit[p.docs] = True
-            match &= hit
-        if alt.phrase:
-            match &= self._phrase_docs(list(alt.syls), parts, self.accented)
-        return score, match
+                if part in SHINGLE_PARTS:
+                    g = self._gather(part + "_sh", pair, cand)
+                    if g is not None:
+                        out += g * np.float32(PART_BOOST[part] * SHINGLE_WEIGHT)
+        return out
 
     def run(self) -> tuple[np.ndarray | None, np.ndarray, bool]:
         snap = self.snap
@@ -620,51 +681,40 @@ class _Evaluation:
             if self.pq.clauses:
                 return None, np.zeros(n, dtype=bool), False
             return None, base, False  # filters only (or empty): browse
-        total = np.zeros(n, dtype=np.float32)
-        required = np.ones(n, dtype=bool)
-        anymatch = np.zeros(n, dtype=bool)
-        count = np.zeros(n, dtype=np.int16)
-        n_req = 0
-        for u in self.units:
-            us = np.zeros(n, dtype=np.float32)
-            um = np.zeros(n, dtype=bool)
-            for alt in u.alternatives:
-                s, m = self._alt_scores(alt)
-                np.maximum(us, np.where(m, s, 0), out=us)
-                um |= m
-            w = STOPWORD_WEIGHT if u.stop else 1.0
-            total += us * np.float32(w)
-            anymatch |= um
-            count += um
-            if not u.stop:
-                required &= um
-                n_req += 1
-        for exact, folded, parts in self.words:
-            for part in parts:
-                ef, ff = FIELDS[part]
-                boost = PART_BOOST[part] * WORD_BONUS
-                # Whole words score in one form: exact for an accented query, else folded.
-                if self.accented:
-                    self._term_score(total, None, ef, exact, boost)
-                else:
-                    self._term_score(total, None, ff, folded, boost)
-        for pair, parts in self.shingles:
-            for part in parts:
-                if part in SHINGLE_PARTS:
-                    self._term_score(total, None, part + "_sh", pair,
-                                     PART_BOOST[part] * SHINGLE_WEIGHT)
-        if n_req == 0:
-            required = anymatch
+        required = sorted((u for u in self.units if not u.stop), key=lambda u: u.df)
+        if required:
+            cand = self._unit_docs(required[0])
+            cand = cand[base[cand]]
+            for u in required[1:]:
+                if len(cand) == 0:
+                    break
+                cand = cand[self._unit_matches(u, cand)]
+        else:  # only stopwords: any of them will do
+            cand = self._any_unit_docs(base)
         for syls, parts, accented in self.phrases:
-            required &= self._phrase_docs(syls, parts, accented)
-        mask = base & required
+            cand = cand[self._phrase_docs(syls, parts, accented)[cand]]
         relaxed = False
-        if not mask.any() and not self.phrases:
+        if len(cand) == 0 and not self.phrases and required:
             relaxed = True
-            mask = base & anymatch
+            cand = self._any_unit_docs(base)
+        scores = self._bonus(cand)
+        count = np.zeros(len(cand), dtype=np.float32)
+        for u in self.units:
+            us, um = self._unit_score(u, cand)
+            scores += us * np.float32(STOPWORD_WEIGHT if u.stop else 1.0)
+            count += um
+        if relaxed:
             # Coordination: documents matching more of the query come first.
-            total = total * ((count.astype(np.float32) + 1) / (len(self.units) + 1)) ** 2
+            scores *= ((count + 1) / (len(self.units) + 1)) ** 2
+        total = np.zeros(n, dtype=np.float32)
+        total[cand] = scores
+        mask = np.zeros(n, dtype=bool)
+        mask[cand] = True
         return total, mask, relaxed
+
+    def _any_unit_docs(self, base: np.ndarray) -> np.ndarray:
+        docs = np.unique(np.concatenate([self._unit_docs(u) for u in self.units]))
+        return docs[base[docs]]
 
     def _phrase_docs(self, syls: list[str], parts: tuple[str, ...], accented: bool) -> np.ndarray:
         fields = tuple(FIELDS[p][0 if accented else 1] for p in parts)

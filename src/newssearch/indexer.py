@@ -42,7 +42,6 @@ class IndexResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
     duplicates: list[str] = field(default_factory=list)
     seconds: float = 0.0
     build: str = ""

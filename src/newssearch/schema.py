@@ -186,4 +186,5 @@ def facet_key(value: str) -> str:
 
 
 def article_from_stored(stored: dict) -> Article:
+    """The Article back from a Whoosh stored-fields dict (the inverse of doc_fields)."""
     return Article.from_dict(json.loads(stored["doc"]))

@@ -40,7 +40,14 @@ from . import abbrev, highlight
 from .analysis import analyze, fold, is_folded, normalize, stopwords
 from .model import LOCAL_TZ, Article
 from .querylang import Clause, Filters, ParsedQuery, QueryError, parse
-from .schema import PART_FIELDS, SHINGLE_PARTS, TAG_SEP, TEXT_PARTS, facet_key
+from .schema import (
+    PART_FIELDS,
+    SHINGLE_PARTS,
+    TAG_SEP,
+    TEXT_PARTS,
+    article_from_stored,
+    facet_key,
+)
 from .store import current_build, open_build
 
 K1, B = 1.2, 0.75
@@ -403,7 +410,7 @@ class SearchEngine:
         docnum = snap.searcher.document_number(id=article_id)
         if docnum is None:
             return None
-        return Article.from_dict(snap.stored(docnum))
+        return article_from_stored(snap.searcher.stored_fields(docnum))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for a search box, most frequent first.

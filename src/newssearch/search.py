@@ -620,21 +620,28 @@ class _Evaluation:
         return m
 
     def _unit_docs(self, u: _Unit) -> np.ndarray:
-        """Sorted docnums where a unit matches (folded forms, any of its parts)."""
-        alts = []
+        """Sorted docnums where a unit matches (folded forms, any of its parts).
+
+        Built on a dense mask: scattering postings is linear, where merging sorted lists of
+        common syllables with np.unique would sort tens of thousands of docnums.
+        """
+        n = self.snap.n
+        unit = np.zeros(n, dtype=bool)
         for alt in u.alternatives:
-            docs = None
+            match = None
             for term in [*(fold(s) for s in alt.syls), *(fold(w) for w in alt.words)]:
-                lists = [p.docs for f in self._folded_fields(alt.parts)
-                         if (p := self.snap.postings(f, term)) is not None]
-                here = np.unique(np.concatenate(lists)) if lists else np.zeros(0, np.int32)
-                docs = here if docs is None else np.intersect1d(docs, here, assume_unique=True)
-            if docs is None:
-                docs = np.zeros(0, np.int32)
+                here = np.zeros(n, dtype=bool)
+                for f in self._folded_fields(alt.parts):
+                    p = self.snap.postings(f, term)
+                    if p is not None:
+                        here[p.docs] = True
+                match = here if match is None else (match & here)
+            if match is None:
+                continue
             if alt.phrase:
-                docs = docs[self._phrase_docs(list(alt.syls), alt.parts, self.accented)[docs]]
-            alts.append(docs)
-        return np.unique(np.concatenate(alts)) if len(alts) > 1 else alts[0]
+                match &= self._phrase_docs(list(alt.syls), alt.parts, self.accented)
+            unit |= match
+        return np.flatnonzero(unit)
 
     def _unit_score(self, u: _Unit, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Score of a unit on the candidates (best alternative) and where it matched."""

@@ -361,7 +361,8 @@ class SearchEngine:
         total = len(docs)
         start = (page - 1) * per_page
         top = _rank(snap, docs, scores, sort, start + per_page)[start:]
-        hits = [self._hit(snap, int(d), float(scores[d]) if scores is not None else 0.0, ev,
+        marks = ev.mark_terms()
+        hits = [self._hit(snap, int(d), float(scores[d]) if scores is not None else 0.0, marks,
                           snippets, fragment_chars, max_fragments) for d in top]
         want = FACETS if facets is True else tuple(facets or ())
         fac = _facets(snap, docs, want)
@@ -381,9 +382,10 @@ class SearchEngine:
             index_version=snap.version,
         )
 
-    def _hit(self, snap, docnum, score, ev, with_snippets, fragment_chars, max_fragments) -> Hit:
+    def _hit(self, snap, docnum, score, marks, with_snippets, fragment_chars,
+             max_fragments) -> Hit:
         d = snap.stored(docnum)
-        exact, folded = ev.mark_terms()
+        exact, folded = marks
         body = "\n".join([d.get("lead") or "", *(d.get("captions") or []), *(d.get("body") or [])])
         return Hit(
             id=d["id"],

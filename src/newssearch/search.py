@@ -230,16 +230,17 @@ class Snapshot:
                 m = seg.postings(fieldname, btext)
             except TermNotFound:
                 continue
+            # Whole blocks at a time (Whoosh's matcher API is one posting per call). A block
+            # holds (docnum deltas, weights, values); weights are term frequencies here.
             while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int32) + off)
-                w = m._weights
-                tfs.append(
-                    np.asarray(w, dtype=np.float32)
-                    if not isinstance(w, float)
-                    else np.full(len(m._ids), w, dtype=np.float32)
-                )
+                m._read_data()
+                deltas, w = m._data[0], m._data[1]
+                ids.append(np.cumsum(np.asarray(deltas, dtype=np.int32)) + np.int32(off))
+                count = len(deltas)
+                if w is None or isinstance(w, float):
+                    tfs.append(np.full(count, 1.0 if w is None else w, dtype=np.float32))
+                else:
+                    tfs.append(np.asarray(w, dtype=np.float32))
                 m._i = m._blocklength
                 m._next_block()
         if not ids:

@@ -361,3 +361,23 @@ def test_rebuild_killed_midway_leaves_the_previous_index_serving(sample_index_co
     assert abandoned[0] not in builds(root)
     assert builds(root) == sorted([old.name, res.build])
     assert doc_count(root) == 3
+
+
+def test_replaced_snapshots_are_closed_after_a_grace_period(sample_index_copy: Path,
+                                                             sample_articles):
+    """A long-running server must not keep every old generation's files open."""
+    root = sample_index_copy
+    eng = SearchEngine(root, retire_seconds=0.5)
+    eng.search("phong tho")
+    first = eng.snapshot()
+    update(root, [dataclasses.replace(sample_articles[0], id="grace-1")], procs=1)
+    time.sleep(1.1)
+    second = eng.snapshot()
+    assert second is not first
+    assert not first.searcher.is_closed  # still within its grace period
+    update(root, [dataclasses.replace(sample_articles[1], id="grace-2")], procs=1)
+    time.sleep(1.1)
+    third = eng.snapshot()
+    assert third is not second
+    assert first.searcher.is_closed  # older than the grace period: closed
+    assert eng.search("phong tho").hits[0].id == SEED_ID

@@ -300,11 +300,15 @@ class Snapshot:
 class SearchEngine:
     """Searches the live index under ``root``; picks up rebuilds and updates by itself."""
 
-    def __init__(self, root: str | Path = "index"):
+    def __init__(self, root: str | Path = "index", retire_seconds: float = 60.0):
         self.root = Path(root)
         self._snap: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        # Snapshots replaced by a newer generation: requests that began on them may still
+        # be running, so they are closed (file handles released) only after a grace period.
+        self.retire_seconds = retire_seconds
+        self._retired: list[tuple[float, Snapshot]] = []
 
     def snapshot(self) -> Snapshot:
         now = time.monotonic()
@@ -313,6 +317,8 @@ class SearchEngine:
             return snap
         with self._lock:
             self._checked = now
+            if self._retired:
+                self._close_retired(now)
             snap = self._snap
             if snap is not None:
                 cur = current_build(self.root)
@@ -323,7 +329,19 @@ class SearchEngine:
                 ):
                     return snap
             self._snap = Snapshot(self.root)
+            if snap is not None:
+                self._retired.append((now, snap))
+                self._close_retired(now)
             return self._snap
+
+    def _close_retired(self, now: float) -> None:
+        keep = []
+        for since, old in self._retired:
+            if now - since >= self.retire_seconds:
+                old.close()
+            else:
+                keep.append((since, old))
+        self._retired = keep
 
     @property
     def index_version(self) -> str:

@@ -104,6 +104,11 @@ class _Postings:
     tfpart: np.ndarray  # float32: tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl))
     idf: float
 
+    def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For sorted candidates: index into this list, and whether the doc is there."""
+        idx = np.minimum(np.searchsorted(self.docs, cand), len(self.docs) - 1)
+        return idx, self.docs[idx] == cand
+
 
 @dataclass(frozen=True)
 class _Alt:
@@ -607,8 +612,8 @@ class _Evaluation:
         p = self.snap.postings(fieldname, term)
         if p is None or len(cand) == 0:
             return None
-        idx = np.minimum(np.searchsorted(p.docs, cand), len(p.docs) - 1)
-        return np.where(p.docs[idx] == cand, p.tfpart[idx] * np.float32(p.idf), np.float32(0))
+        idx, there = p.locate(cand)
+        return np.where(there, p.tfpart[idx] * np.float32(p.idf), np.float32(0))
 
     def _has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""
@@ -616,18 +621,23 @@ class _Evaluation:
         for f in fieldnames:
             p = self.snap.postings(f, term)
             if p is not None:
-                idx = np.minimum(np.searchsorted(p.docs, cand), len(p.docs) - 1)
-                out |= p.docs[idx] == cand
+                out |= p.locate(cand)[1]
         return out
 
     def _folded_fields(self, parts: tuple[str, ...]) -> list[str]:
         return [FIELDS[p][1] for p in parts]
 
-    def _alt_matches(self, alt: _Alt, cand: np.ndarray) -> np.ndarray:
+    def _alt_matches(self, alt: _Alt, cand: np.ndarray,
+                     syllables_found: np.ndarray | None = None) -> np.ndarray:
+        """Where an alternative matches; ``syllables_found`` saves the syllable lookups when
+        the caller already knows where all its syllables are."""
         fields = self._folded_fields(alt.parts)
-        m = np.ones(len(cand), dtype=bool)
-        for s in alt.syls:
-            m &= self._has(fields, fold(s), cand)
+        if syllables_found is not None:
+            m = syllables_found.copy()
+        else:
+            m = np.ones(len(cand), dtype=bool)
+            for s in alt.syls:
+                m &= self._has(fields, fold(s), cand)
         for w in alt.words:
             m &= self._has(fields, fold(w), cand)
         if alt.phrase:
@@ -672,16 +682,20 @@ class _Evaluation:
         fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
         for alt in u.alternatives:
             score = np.zeros(len(cand), dtype=np.float32)
+            found = np.ones(len(cand), dtype=bool)  # every syllable in some folded field
             for s in alt.syls:
+                here = np.zeros(len(cand), dtype=bool)
                 for part in alt.parts:
                     ef, ff = FIELDS[part]
                     boost = PART_BOOST[part]
                     g = self._gather(ff, fold(s), cand)
                     if g is not None:
                         score += g * np.float32(boost * fold_w)
+                        here |= g > 0  # idf and the tf part are positive for a present doc
                     if exact_w and (g := self._gather(ef, s, cand)) is not None:
                         score += g * np.float32(boost * exact_w)
-            m = self._alt_matches(alt, cand)
+                found &= here
+            m = self._alt_matches(alt, cand, found)
             np.maximum(best, np.where(m, score, 0), out=best)
             matched |= m
         return best, matched

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,16 +95,7 @@ def rebuild(
         prune_builds(root)  # leftovers of killed builds
         build = new_build(root)
         ix = windex.create_in(str(build.path), build_schema())
-        seen: set[str] = set()
-        todo: list[tuple[Article, str | None, bool]] = []
-        for a in articles:
-            if a.id in seen:
-                res.duplicates.append(a.id)
-                if progress:
-                    progress(1)
-            else:
-                seen.add(a.id)
-                todo.append((a, None, False))
+        todo = [(a, None, False) for a in _unique(articles, res, progress)]
         _write(ix, todo, procs or default_procs(), progress)
         res.added = res.total = len(todo)
         write_meta(build, articles=res.added, created=time.time())
@@ -113,6 +104,20 @@ def rebuild(
     res.build = build.name
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _unique(articles: Iterable[Article], res: IndexResult,
+            progress: Progress | None) -> Iterator[Article]:
+    """The articles with ids not seen before in this run; repeats are recorded in ``res``."""
+    seen: set[str] = set()
+    for a in articles:
+        if a.id in seen:
+            res.duplicates.append(a.id)
+            if progress:
+                progress(1)
+        else:
+            seen.add(a.id)
+            yield a
 
 
 def _id_hashes(ix) -> dict[str, str]:
@@ -147,15 +152,8 @@ def update(
     with WriteLock(root):
         build, ix = open_build(root)
         known = _id_hashes(ix)
-        todo: list[tuple[Article, str, bool]] = []
-        seen: set[str] = set()
-        for a in articles:
-            if a.id in seen:
-                res.duplicates.append(a.id)
-                if progress:
-                    progress(1)
-                continue
-            seen.add(a.id)
+        todo: list[tuple[Article, str | None, bool]] = []
+        for a in _unique(articles, res, progress):
             h = a.content_hash()
             old = known.get(a.id)
             if old == h:

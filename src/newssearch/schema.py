@@ -103,17 +103,18 @@ class VnText(fields.TEXT):
     for both the exact and the folded field, and positions are encoded directly.
     """
 
-    def __init__(self, folded: bool = False, field_boost: float = 1.0):
-        super().__init__(analyzer=VnTokenizer(folded), phrase=True, field_boost=field_boost)
+    def __init__(self, folded: bool = False):
+        super().__init__(analyzer=VnTokenizer(folded), phrase=True)
         self.folded = folded
 
     def index(self, value, **kwargs):
+        # The weight is the term frequency: search reads it back as tf (no field boosts here;
+        # ranking applies its own per-field weights).
         exact, folded, _ = _postings(value)
         table = folded if self.folded else exact
         encode = self.format.encode
-        fb = self.format.field_boost
         for term, poses in table.items():
-            yield term.encode("utf-8"), len(poses), len(poses) * fb, encode(poses)
+            yield term.encode("utf-8"), len(poses), float(len(poses)), encode(poses)
 
 
 def build_schema() -> fields.Schema:

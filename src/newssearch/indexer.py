@@ -11,6 +11,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
+from . import postings
 from .analysis import warm_up
 from .model import Article
 from .schema import build_schema, doc_fields
@@ -80,6 +81,8 @@ def _write(ix, docs: Sequence[tuple[Article, str | None, bool]], procs: int,
         except BaseException:
             w.cancel()
             raise
+    # Search reads scored postings from flat arrays written beside each new segment.
+    postings.sync(Path(ix.storage.folder), procs if parallel else 1)
 
 
 def rebuild(
@@ -189,6 +192,7 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
         except BaseException:
             w.cancel()
             raise
+        postings.sync(build.path)  # a commit may merge segments into a new one
         _refresh_meta(build, ix)
     return done, missing
 

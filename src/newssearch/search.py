@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
-from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import abbrev, highlight
 from .analysis import analyze, fold, is_folded, normalize, stopwords
 from .model import LOCAL_TZ, Article
+from .postings import FlatPostings
 from .querylang import Clause, Filters, ParsedQuery, QueryError, parse
 from .schema import (
     PART_FIELDS,
@@ -137,12 +137,16 @@ class Snapshot:
         self.searcher = self.ix.searcher()
         r = self.reader = self.searcher.reader()
         n = self.n = r.doc_count_all()
-        self.live = np.ones(n, dtype=bool)
-        if r.has_deletions():
-            for d in r.deleted_docs():
-                self.live[d] = False
-        self.doc_count = int(self.live.sum())
         self.leaves = list(r.leaf_readers())
+        self.live = np.ones(n, dtype=bool)
+        for seg, off in self.leaves:  # Whoosh's readers cannot list their deletions
+            if seg.has_deletions():
+                cnt = seg.doc_count_all()
+                self.live[off : off + cnt] = np.fromiter(
+                    (not seg.is_deleted(d) for d in range(cnt)), dtype=bool, count=cnt)
+        self.doc_count = int(self.live.sum())
+        # Flat postings written beside each segment, where present (see postings.py).
+        self.flat = FlatPostings(self.leaves, self.build.path)
         self.lengths: dict[str, np.ndarray] = {}
         self.avglen: dict[str, float] = {}
         table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -230,28 +234,13 @@ class Snapshot:
         btext = term.encode("utf-8")
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for seg, off in self.leaves:
-            try:
-                m = seg.postings(fieldname, btext)
-            except TermNotFound:
-                continue
-            # Whole blocks at a time (Whoosh's matcher API is one posting per call). A block
-            # holds (docnum deltas, weights, values); weights are term frequencies here.
-            while m.is_active():
-                m._read_data()
-                deltas, w = m._data[0], m._data[1]
-                ids.append(np.cumsum(np.asarray(deltas, dtype=np.int32)) + np.int32(off))
-                count = len(deltas)
-                if w is None or isinstance(w, float):
-                    tfs.append(np.full(count, 1.0 if w is None else w, dtype=np.float32))
-                else:
-                    tfs.append(np.asarray(w, dtype=np.float32))
-                m._i = m._blocklength
-                m._next_block()
+        for li, docs, tf in self.flat.get(fieldname, btext):
+            ids.append(docs + np.int32(self.leaves[li][1]))
+            tfs.append(tf)
         if not ids:
             return None
         docs = np.concatenate(ids)
-        tf = np.concatenate(tfs)
+        tf = np.concatenate(tfs).astype(np.float32)
         dl = self.lengths[fieldname][docs]
         tfpart = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avglen[fieldname]))
         df = len(docs)
@@ -481,7 +470,7 @@ class SearchEngine:
                     _from_whoosh_dt(int(pub.max())).date().isoformat()]
         sources = np.bincount(snap.src_ids[snap.live & (snap.src_ids >= 0)],
                               minlength=len(snap.src_labels))
-        size = sum(p.stat().st_size for p in snap.build.path.iterdir() if p.is_file())
+        size = sum(p.stat().st_size for p in snap.build.path.rglob("*") if p.is_file())
         return {
             "articles": snap.doc_count,
             "published_span": span,

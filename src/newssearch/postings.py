@@ -1,0 +1,214 @@
+"""Postings of the scored fields as flat numpy arrays, one set of files per Whoosh segment.
+
+Why: Whoosh keeps postings as zlib-compressed pickles (positions included), so the first
+read of a common term costs about half a millisecond per segment, and a query touches
+dozens of terms. Search only needs docnums and term frequencies; written once per segment
+after each commit, they load as memory maps and a term's list is a slice.
+
+Layout: ``<build>/postings/<segment id>/`` holds ``keys.npy`` (sorted 64-bit hashes of
+field and term), ``starts.npy`` (where each term's postings begin), ``docs.npy``
+(segment-local docnums) and ``tfs.npy`` (term frequencies), plus ``meta.json``. A segment
+without these files (an index written by an older version, or a moment after an update
+commit) is read from Whoosh instead, so they are an accelerator, never the truth. Segments
+are immutable in Whoosh (deletions are kept apart), which is what makes this cache safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as windex
+from whoosh.reading import TermNotFound
+
+from .schema import PART_FIELDS, SHINGLE_PARTS
+
+SIDECAR_VERSION = 1
+DIRNAME = "postings"
+# Everything search scores on: exact and folded text, author, title and lead shingles.
+SCORED_FIELDS = (
+    *(f for pair in PART_FIELDS.values() for f in pair),
+    "author",
+    "author_f",
+    *(p + "_sh" for p in SHINGLE_PARTS),
+)
+MAX_TF = np.iinfo(np.uint16).max
+
+
+def term_key(fieldname: str, term: bytes) -> int:
+    """A 64-bit key for (field, term). Two of a million terms share one with probability
+    about 3e-8; the cost of that would be one term scored with another's postings."""
+    h = hashlib.blake2b(fieldname.encode("utf-8") + b"\x00" + term, digest_size=8)
+    return int.from_bytes(h.digest(), "little")
+
+
+def read_whoosh(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Segment-local docnums (ascending) and term frequencies, read from Whoosh itself."""
+    try:
+        m = seg.postings(fieldname, term)
+    except TermNotFound:
+        return None
+    ids: list[np.ndarray] = []
+    tfs: list[np.ndarray] = []
+    # Whole blocks at a time (Whoosh's matcher API is one posting per call). A block holds
+    # (docnum deltas, weights, values); the weights are term frequencies in our fields.
+    while m.is_active():
+        m._read_data()
+        deltas, w = m._data[0], m._data[1]
+        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
+        if w is None or isinstance(w, float):
+            tfs.append(np.full(len(deltas), 1.0 if w is None else w, dtype=np.float32))
+        else:
+            tfs.append(np.asarray(w, dtype=np.float32))
+        m._i = m._blocklength
+        m._next_block()
+    if not ids:
+        return None
+    return np.concatenate(ids), np.concatenate(tfs)
+
+
+@dataclass
+class SegmentPostings:
+    """The flat postings of one segment (memory-mapped)."""
+
+    keys: np.ndarray
+    starts: np.ndarray
+    docs: np.ndarray
+    tfs: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path, doc_count: int) -> SegmentPostings | None:
+        """The files at ``path`` if they are complete and belong to a segment of
+        ``doc_count`` documents; None otherwise (the caller reads Whoosh instead)."""
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            if meta.get("version") != SIDECAR_VERSION or meta.get("doc_count") != doc_count:
+                return None
+            # Plain ndarray views of the maps: slicing a np.memmap costs a Python-level hook.
+            arrays = [np.asarray(np.load(path / f"{n}.npy", mmap_mode="r"))
+                      for n in ("keys", "starts", "docs", "tfs")]
+        except (OSError, ValueError):
+            return None
+        return cls(*arrays)
+
+
+class FlatPostings:
+    """Term lookup across the segments of one index generation.
+
+    The segments' sorted keys are merged once at open, so a term costs one binary search
+    for all segments. Segments without flat postings are read from Whoosh.
+    """
+
+    def __init__(self, leaves: list[tuple[object, int]], build_path: Path):
+        self.leaves = leaves
+        self.segs = [
+            SegmentPostings.load(build_path / DIRNAME / seg.segment().segment_id(),
+                                 seg.doc_count_all())
+            for seg, _ in leaves
+        ]
+        have = [i for i, sp in enumerate(self.segs) if sp is not None]
+        self.missing = [i for i, sp in enumerate(self.segs) if sp is None]
+        keys = [self.segs[i].keys for i in have]
+        allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+        order = np.argsort(allkeys, kind="stable")  # merges the sorted runs
+        self.keys = allkeys[order]
+        self.seg_of = np.repeat(np.array(have, dtype=np.int16),
+                                [len(k) for k in keys])[order]
+        self.row = np.concatenate([np.arange(len(k), dtype=np.int64) for k in keys]
+                                  or [np.zeros(0, dtype=np.int64)])[order]
+
+    def get(self, fieldname: str, term: bytes) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(leaf index, segment-local docnums, tfs) for each segment holding the term."""
+        out = []
+        if fieldname in SCORED_FIELDS:
+            key = np.uint64(term_key(fieldname, term))
+            i = int(np.searchsorted(self.keys, key))
+            while i < len(self.keys) and self.keys[i] == key:
+                sp = self.segs[self.seg_of[i]]
+                r = int(self.row[i])
+                a, b = int(sp.starts[r]), int(sp.starts[r + 1])
+                out.append((int(self.seg_of[i]), sp.docs[a:b], sp.tfs[a:b]))
+                i += 1
+            leaves = self.missing
+        else:
+            leaves = range(len(self.leaves))
+        for li in leaves:
+            got = read_whoosh(self.leaves[li][0], fieldname, term)
+            if got is not None:
+                out.append((li, *got))
+        return sorted(out, key=lambda x: x[0]) if len(out) > 1 else out
+
+
+def write_segment(seg, out: Path) -> int:
+    """Write the flat postings of one segment reader under ``out``; returns the postings
+    count. Written to a temporary name and renamed, so readers never see half of it."""
+    keys: list[int] = []
+    lists: list[tuple[np.ndarray, np.ndarray]] = []
+    for f in SCORED_FIELDS:
+        if f not in seg.schema:
+            continue
+        for term in seg.lexicon(f):
+            got = read_whoosh(seg, f, term)
+            if got is not None:
+                keys.append(term_key(f, term))
+                lists.append(got)
+    order = np.argsort(np.array(keys, dtype=np.uint64), kind="stable")
+    sizes = np.array([len(lists[i][0]) for i in order], dtype=np.int64)
+    starts = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    docs = (np.concatenate([lists[i][0] for i in order]) if len(order)
+            else np.zeros(0, dtype=np.int32))
+    tfs = (np.concatenate([lists[i][1] for i in order]) if len(order)
+           else np.zeros(0, dtype=np.float32))
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "keys.npy", np.array(keys, dtype=np.uint64)[order])
+    np.save(tmp / "starts.npy", starts)
+    np.save(tmp / "docs.npy", docs.astype(np.int32))
+    np.save(tmp / "tfs.npy", np.minimum(np.rint(tfs), MAX_TF).astype(np.uint16))
+    (tmp / "meta.json").write_text(json.dumps(
+        {"version": SIDECAR_VERSION, "doc_count": seg.doc_count_all(), "terms": len(order),
+         "postings": int(starts[-1])}))
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(tmp, out)
+    return int(starts[-1])
+
+
+def _write_one(build_path: str, segid: str) -> int:
+    ix = windex.open_dir(build_path)
+    with ix.reader() as r:
+        for seg, _ in r.leaf_readers():
+            if seg.segment().segment_id() == segid:
+                return write_segment(seg, Path(build_path) / DIRNAME / segid)
+    return 0
+
+
+def sync(build_path: Path, procs: int = 1) -> list[str]:
+    """Write flat postings for every segment of the index at ``build_path`` that lacks
+    them and remove those of segments that are gone; returns the segment ids written."""
+    ix = windex.open_dir(str(build_path))
+    base = build_path / DIRNAME
+    base.mkdir(exist_ok=True)
+    with ix.reader() as r:
+        leaves = [(seg.segment().segment_id(), seg.doc_count_all())
+                  for seg, _ in r.leaf_readers()]
+    live = {segid for segid, _ in leaves}
+    todo = [segid for segid, n in leaves
+            if SegmentPostings.load(base / segid, n) is None]
+    if procs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(procs, len(todo))) as pool:
+            list(pool.map(_write_one, [str(build_path)] * len(todo), todo))
+    else:
+        for segid in todo:
+            _write_one(str(build_path), segid)
+    for p in base.iterdir():
+        if p.name not in live:  # a merged-away segment, or a killed write's leftovers
+            shutil.rmtree(p, ignore_errors=True)
+    return todo

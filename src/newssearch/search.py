@@ -105,8 +105,11 @@ class _Postings:
     idf: float
 
     def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sorted candidates: index into this list, and whether the doc is there."""
-        idx = np.minimum(np.searchsorted(self.docs, cand), len(self.docs) - 1)
+        """For sorted int32 candidates: index into this list, and whether the doc is there.
+
+        (Candidates of another dtype would make numpy convert the whole list per call.)"""
+        idx = self.docs.searchsorted(cand)
+        idx[idx == len(self.docs)] = 0
         return idx, self.docs[idx] == cand
 
 
@@ -602,7 +605,9 @@ class _Evaluation:
         if p is None or len(cand) == 0:
             return None
         idx, there = p.locate(cand)
-        return np.where(there, p.tfpart[idx] * np.float32(p.idf), np.float32(0))
+        out = p.tfpart[idx] * np.float32(p.idf)
+        out[~there] = 0
+        return out
 
     def _has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""
@@ -661,7 +666,7 @@ class _Evaluation:
             if alt.phrase:
                 match &= self._phrase_docs(list(alt.syls), alt.parts, self.accented)
             unit |= match
-        return np.flatnonzero(unit)
+        return np.flatnonzero(unit).astype(np.int32)  # the postings' dtype (see locate)
 
     def _unit_score(self, u: _Unit, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Score of a unit on the candidates (best alternative) and where it matched."""

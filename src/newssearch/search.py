@@ -61,6 +61,8 @@ MAX_PER_PAGE = 100
 RECENCY_HALF_LIFE_DAYS = 30.0
 FACETS = ("tags", "category", "source", "month")
 FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
+RELAXED_SCORE_MAX = 5000  # when no document has every word, at most this many are scored
+PHRASE_AMONG_MAX = 200  # more candidates than this: one index-wide phrase query, cached
 CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is cleared
 REFRESH_SECONDS = 1.0
 
@@ -172,6 +174,8 @@ class Snapshot:
         self._lock = threading.Lock()
         self._surfaces: dict[str, str | None] = {}
         self._phrases: dict[tuple, np.ndarray] = {}
+        self._vocab: dict[str, _Vocabulary] = {}
+        self._vocab_lock = threading.Lock()
 
     def _column(self, name: str) -> list:
         """A column's raw values for every docnum, read segment by segment (Whoosh's
@@ -263,6 +267,61 @@ class Snapshot:
                 self._phrases[key] = hit
         return hit
 
+    def phrase_among(self, fields: tuple[str, ...], words: tuple[str, ...],
+                     cand: np.ndarray) -> np.ndarray:
+        """Which of the (sorted) candidates hold ``words`` adjacently in one of ``fields``.
+
+        The same test as Whoosh's phrase query (consecutive positions), read only for the
+        candidates: a phrase of common words over the whole index costs 100s of ms.
+        """
+        if len(cand) > PHRASE_AMONG_MAX:
+            hit = np.zeros(self.n, dtype=bool)
+            hit[self.phrase_docs(fields, words)] = True
+            return hit[cand]
+        out = np.zeros(len(cand), dtype=bool)
+        starts = np.array([off for _, off in self.leaves], dtype=np.int64)
+        for f in fields:
+            todo = ~out  # candidates still unmatched that hold every word in this field
+            for w in set(words):
+                p = self.postings(f, w)
+                todo &= p.locate(cand)[1] if p is not None else False
+            if not todo.any():
+                continue
+            found = np.flatnonzero(todo)
+            docs = cand[found].astype(np.int64)
+            leaf_of = np.searchsorted(starts, docs, side="right") - 1
+            positions: dict[int, list[set[int]]] = {}
+            for li in np.unique(leaf_of):
+                seg, off = self.leaves[li]
+                local = [int(d) - off for d in docs[leaf_of == li]]
+                for w in words:
+                    m = seg.postings(f, w.encode("utf-8"))
+                    for d in local:
+                        m.skip_to(d)  # docs ascending: the matcher only moves forward
+                        positions.setdefault(d + off, []).append(set(m.value_as("positions")))
+            for i, d in zip(found, docs):
+                first, *rest = positions[int(d)]
+                if any(all(p + k in later for k, later in enumerate(rest, 1)) for p in first):
+                    out[i] = True
+        return out
+
+    def prepare(self) -> None:
+        """Build what some requests need later (run in a background thread)."""
+        try:
+            for f in ("title", "title_f"):
+                self.vocabulary(f)
+        except Exception:  # noqa: BLE001, S110 - closed meanwhile: a request builds it
+            pass
+
+    def vocabulary(self, fieldname: str) -> _Vocabulary:
+        """The field's syllables for did-you-mean, built on first use (about 0.2 s)."""
+        with self._vocab_lock:
+            v = self._vocab.get(fieldname)
+            if v is None:
+                terms = (t.decode("utf-8") for t in self.reader.lexicon(fieldname))
+                v = self._vocab[fieldname] = _Vocabulary(terms)
+            return v
+
     def stored(self, docnum: int) -> dict:
         return json.loads(self.searcher.stored_fields(docnum)["doc"])
 
@@ -326,6 +385,8 @@ class SearchEngine:
                 ):
                     return snap
             self._snap = Snapshot(self.root)
+            # Did-you-mean's vocabularies take a fraction of a second: built off the request path.
+            threading.Thread(target=self._snap.prepare, daemon=True).start()
             if snap is not None:
                 self._retired.append((now, snap))
                 self._close_retired(now)
@@ -635,7 +696,7 @@ class _Evaluation:
         for w in alt.words:
             m &= self._has(fields, fold(w), cand)
         if alt.phrase:
-            m &= self._phrase_docs(list(alt.syls), alt.parts, self.accented)[cand]
+            m &= self._phrase_among(list(alt.syls), alt.parts, self.accented, cand)
         return m
 
     def _unit_matches(self, u: _Unit, cand: np.ndarray) -> np.ndarray:
@@ -724,47 +785,60 @@ class _Evaluation:
             if self.pq.clauses:
                 return None, np.zeros(n, dtype=bool), False
             return None, base, False  # filters only (or empty): browse
-        required = sorted((u for u in self.units if not u.stop), key=lambda u: u.df)
-        if required:
-            cand = self._unit_docs(required[0])
-            cand = cand[base[cand]]
-            for u in required[1:]:
-                if len(cand) == 0:
-                    break
-                cand = cand[self._unit_matches(u, cand)]
-        else:  # only stopwords: any of them will do
-            cand = self._any_unit_docs(base)
+        # Stopwords are not required, unless the query is nothing but stopwords (a reader
+        # typing "lại phải vượt khó" wants all four).
+        required = sorted([u for u in self.units if not u.stop] or self.units,
+                          key=lambda u: u.df)
+        cand = self._unit_docs(required[0])
+        cand = cand[base[cand]]
+        for u in required[1:]:
+            if len(cand) == 0:
+                break
+            cand = cand[self._unit_matches(u, cand)]
         for syls, parts, accented in self.phrases:
-            cand = cand[self._phrase_docs(syls, parts, accented)[cand]]
+            cand = cand[self._phrase_among(syls, parts, accented, cand)]
         relaxed = False
-        if len(cand) == 0 and not self.phrases and required:
+        scored = cand
+        if len(cand) == 0 and not self.phrases:
             relaxed = True
-            cand = self._any_unit_docs(base)
-        scores = self._bonus(cand)
-        count = np.zeros(len(cand), dtype=np.float32)
+            cand, matched = self._any_unit_docs(base)
+            scored = cand
+            if len(cand) > RELAXED_SCORE_MAX:
+                # Bounded work: only the documents matching the most units are scored; the
+                # rest still count in the total and facets.
+                keep = np.argpartition(-matched, RELAXED_SCORE_MAX - 1)[:RELAXED_SCORE_MAX]
+                scored = cand[np.sort(keep)]
+        scores = self._bonus(scored)
+        count = np.zeros(len(scored), dtype=np.float32)
         for u in self.units:
-            us, um = self._unit_score(u, cand)
+            us, um = self._unit_score(u, scored)
             scores += us * np.float32(STOPWORD_WEIGHT if u.stop else 1.0)
             count += um
         if relaxed:
             # Coordination: documents matching more of the query come first.
             scores *= ((count + 1) / (len(self.units) + 1)) ** 2
         total = np.zeros(n, dtype=np.float32)
-        total[cand] = scores
+        total[scored] = scores
         mask = np.zeros(n, dtype=bool)
         mask[cand] = True
         return total, mask, relaxed
 
-    def _any_unit_docs(self, base: np.ndarray) -> np.ndarray:
-        docs = np.unique(np.concatenate([self._unit_docs(u) for u in self.units]))
-        return docs[base[docs]]
+    def _any_unit_docs(self, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Docs matching any unit (sorted), and how many units each matches."""
+        count = np.zeros(self.snap.n, dtype=np.int16)
+        for u in self.units:
+            count[self._unit_docs(u)] += 1
+        docs = np.flatnonzero((count > 0) & base).astype(np.int32)
+        return docs, count[docs]
 
     def _phrase_docs(self, syls: list[str], parts: tuple[str, ...], accented: bool) -> np.ndarray:
-        fields = tuple(FIELDS[p][0 if accented else 1] for p in parts)
-        words = tuple(syls) if accented else tuple(fold(s) for s in syls)
         out = np.zeros(self.snap.n, dtype=bool)
-        out[self.snap.phrase_docs(fields, words)] = True
+        out[self.snap.phrase_docs(*_phrase_terms(syls, parts, accented))] = True
         return out
+
+    def _phrase_among(self, syls: list[str], parts: tuple[str, ...], accented: bool,
+                      cand: np.ndarray) -> np.ndarray:
+        return self.snap.phrase_among(*_phrase_terms(syls, parts, accented), cand)
 
     def _apply_exclusions(self, mask: np.ndarray) -> None:
         for c in self.pq.clauses:
@@ -817,6 +891,13 @@ class _Evaluation:
             if ("tags", btext) in seg:
                 out.append(np.fromiter(seg.postings("tags", btext).all_ids(), dtype=np.int64) + off)
         return np.concatenate(out)
+
+
+def _phrase_terms(syls: list[str], parts: tuple[str, ...],
+                  accented: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields and terms a quoted phrase is matched in: exact ones when it has accents."""
+    fields = tuple(FIELDS[p][0 if accented else 1] for p in parts)
+    return fields, (tuple(syls) if accented else tuple(fold(s) for s in syls))
 
 
 @lru_cache(maxsize=4096)
@@ -987,24 +1068,72 @@ def _did_you_mean(snap: Snapshot, syllables: list[str], accented: bool) -> str |
     accent-free suggestions (the accent restoration suggests accents separately).
     """
     out, changed = [], False
-    field = "title" if accented else "title_f"
     for s in syllables:
         f = fold(s)
         if snap.postings("body_f", f) or snap.postings("title_f", f) or len(f) > 30:
             out.append(s)
             continue
-        best = None
-        for t in snap.reader.terms_within(field, s if accented else f, 2):
-            t = t.decode("utf-8") if isinstance(t, bytes) else t
-            key = (_edit_distance(s if accented else f, t),
-                   -snap.reader.doc_frequency(field, t), t)
-            best = min(best, key) if best else key
+        best = _nearest(snap, s if accented else f, accented)
         if best:
-            out.append(best[2].replace("_", " "))
+            out.append(best)
             changed = True
         else:
             out.append(s)
     return " ".join(out) if changed else None
+
+
+def _nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
+    """The closest title syllable (edits <= 2), or two syllables for words run together
+    (``vietnaam`` -> ``viet nam``, the space counting as one edit) that titles hold as a
+    word or an adjacent pair; ties go to the more frequent."""
+    field = "title" if accented else "title_f"
+    vocab = snap.vocabulary(field)
+    r = snap.reader
+    found = [(_edit_distance(word, t), -r.doc_frequency(field, t), t) for t in vocab.near(word)]
+    for i in range(1, len(word)):
+        left, right = vocab.near(word[:i], 1), vocab.near(word[i:], 1)
+        for a in left:
+            for b in right:
+                edits = 1 + _edit_distance(word[:i], a) + _edit_distance(word[i:], b)
+                if edits > 2:
+                    continue
+                df = max(r.doc_frequency(field, f"{a}_{b}"),
+                         r.doc_frequency("title_sh", f"{fold(a)}_{fold(b)}"))
+                if df:
+                    found.append((edits, -df, f"{a} {b}"))
+    return min(found)[2] if found else None
+
+
+class _Vocabulary:
+    """The single syllables of a field, found by edit distance without scanning them all:
+    each is filed under the strings it gives with up to two letters deleted, and two words
+    within distance d share one with at most d deleted from each (the SymSpell idea).
+    Whoosh's own ``terms_within`` compares the query with every term: 100s of ms."""
+
+    MAX_LEN = 12  # longer strings are not syllables (nor worth their many deletions)
+
+    def __init__(self, terms: Iterable[str]):
+        self._index: dict[str, list[str]] = {}
+        for t in terms:
+            if "_" not in t and len(t) <= self.MAX_LEN:
+                for v in _deletions(t, 2):
+                    self._index.setdefault(v, []).append(t)
+
+    def near(self, word: str, distance: int = 2) -> set[str]:
+        """Syllables within ``distance`` (at most 2) edits of ``word``."""
+        if len(word) > self.MAX_LEN + distance:
+            return set()
+        found = {t for v in _deletions(word, distance) for t in self._index.get(v, ())}
+        return {t for t in found if _edit_distance(word, t) <= distance}
+
+
+def _deletions(word: str, n: int) -> set[str]:
+    """``word`` and every string it gives with up to ``n`` letters deleted."""
+    out = frontier = {word}
+    for _ in range(n):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out = out | frontier
+    return out
 
 
 def _edit_distance(a: str, b: str) -> int:

@@ -644,3 +644,75 @@ def test_engine_sees_a_rebuild(tmp_path, search_index):
     eng._checked -= s.REFRESH_SECONDS + 1  # skip the 1 s re-check interval
     assert eng.index_version != v1
     assert eng.search("Quenzelo").total == 0 and ids(eng.search("Mường Tè")) == ["x-ubnd"]
+
+
+# ------------------------------------------------------------------ bounded work, fast paths
+def test_query_of_stopwords_only_requires_every_word(search_engine, search_index):
+    from newssearch.analysis import stopwords
+
+    words = ["lại", "phải"]
+    assert all(w in stopwords() for w in words)  # both are on the shipped stopword list
+    # Syllables match on their folded forms (lại also finds Lai Châu).
+    expected = {a.id for a in search_index.articles
+                if {fold(w) for w in words} <= {fold(s) for s in syllables(full_text(a))}}
+    res = search_engine.search(" ".join(words), per_page=100)
+    assert not res.relaxed and 0 < res.total == len(expected)
+    assert {h.id for h in res.hits} <= expected
+
+
+def test_relaxed_scoring_is_bounded_but_counts_everything(search_engine, search_index,
+                                                          monkeypatch):
+    from newssearch import search as search_mod
+
+    q = f"Quenzelo {MARKER} bóng đá"  # no article has all four: falls back to any of them
+    full = search_engine.search(q, per_page=100, facets=["category"])
+    assert full.relaxed and full.total > 5
+    monkeypatch.setattr(search_mod, "RELAXED_SCORE_MAX", 5)
+    bounded = search_engine.search(q, per_page=100, facets=["category"])
+    assert bounded.total == full.total and bounded.facets == full.facets
+    # The five scored are the ones matching the most words (ties: the earlier indexed).
+    units = {"quenzelo", "zorbaland", "bong", "da"}
+    matched = [(len(units & {fold(s) for s in syllables(full_text(a))}), -i, a.id)
+               for i, a in enumerate(search_index.articles)]
+    expected = {i for _, _, i in sorted(matched, reverse=True)[:5]}
+    scored = {h.id for h in bounded.hits if h.score > 0}
+    assert scored == expected
+    assert [h.id for h in bounded.hits[:5]] == [
+        h.id for h in full.hits if h.id in expected]  # in the order full scoring gives them
+
+
+def test_phrase_on_candidates_agrees_with_whoosh_phrase_query(search_engine, search_index):
+    import numpy as np
+
+    snap = search_engine.snapshot()
+    rng = np.random.default_rng(7)
+    for fields, words in [(("title", "lead", "body"), ("bóng", "đá")),
+                          (("body_f",), ("viet", "nam")),
+                          (("title_f", "lead_f", "body_f"), ("uy", "ban", "nhan", "dan")),
+                          (("body",), ("của", "các"))]:
+        everywhere = set(snap.phrase_docs(fields, words).tolist())
+        assert everywhere
+        cand = np.sort(rng.choice(snap.n, size=150, replace=False)).astype(np.int32)
+        cand = np.union1d(cand, np.array(sorted(everywhere)[:20], dtype=np.int32))
+        cand = cand.astype(np.int32)
+        got = snap.phrase_among(fields, words, cand)
+        assert [bool(x) for x in got] == [int(d) in everywhere for d in cand], words
+
+
+def test_did_you_mean_splits_words_run_together(search_engine):
+    res = search_engine.search("laichau")
+    assert res.total == 0
+    assert res.suggestions["did_you_mean"] == ["lai chau"]
+
+
+def test_vocabulary_finds_every_syllable_within_two_edits(search_engine):
+    from newssearch.search import _edit_distance
+
+    snap = search_engine.snapshot()
+    vocab = snap.vocabulary("title_f")
+    terms = [t.decode() for t in snap.reader.lexicon("title_f")]
+    syls = [t for t in terms if "_" not in t and len(t) <= 12]
+    for word in ["phongg", "lai", "chua", "vietnaam", "thhanh", "x", "nguoiii"]:
+        want = {t for t in syls if _edit_distance(word, t) <= 2}
+        assert vocab.near(word) == want, word
+        assert vocab.near(word, 1) == {t for t in want if _edit_distance(word, t) <= 1}

@@ -805,8 +805,8 @@ class _Evaluation:
             scored = cand
             if len(cand) > RELAXED_SCORE_MAX:
                 # Bounded work: only the documents matching the most units are scored; the
-                # rest still count in the total and facets.
-                keep = np.argpartition(-matched, RELAXED_SCORE_MAX - 1)[:RELAXED_SCORE_MAX]
+                # rest still count in the total and facets. (Ties: the lower docnum.)
+                keep = np.lexsort((cand, -matched))[:RELAXED_SCORE_MAX]
                 scored = cand[np.sort(keep)]
         scores = self._bonus(scored)
         count = np.zeros(len(scored), dtype=np.float32)

@@ -63,6 +63,11 @@ class _Progress:
         self.done += n
         self.bar.update(n, current_item=self.done)
 
+    def stage(self, label: str) -> None:
+        """Relabel the finished bar while a step after the articles runs."""
+        self.bar.label = label
+        self.bar.render_progress()
+
     def __enter__(self):
         self.bar.__enter__()
         return self
@@ -103,7 +108,7 @@ def index_cmd(paths, index_dir, full, procs, quiet):
     try:
         with _Progress(len(articles), "indexing") as prog:
             fn = rebuild if full else update
-            res = fn(root, articles, procs=procs, progress=prog)
+            res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage)
     except IndexLockedError as e:
         _fail(str(e))
     except IndexProblem as e:

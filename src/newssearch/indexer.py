@@ -29,6 +29,8 @@ from .store import (
 
 # Progress callback: called with the number of articles just processed.
 Progress = Callable[[int], None]
+# Stage callback: told what a long step after the articles is doing ("writing postings").
+Stage = Callable[[str], None]
 # Below this many changed articles an update runs in-process; above it, on all cores.
 PARALLEL_MIN = 2000
 # Articles per commit. Each chunk's postings sort in memory (one pool for everything spills
@@ -54,7 +56,7 @@ def default_procs() -> int:
 
 
 def _write(ix, docs: Sequence[tuple[Article, str | None, bool]], procs: int,
-           progress: Progress | None) -> None:
+           progress: Progress | None, stage: Stage | None = None) -> None:
     """Write (article, content hash, replaces an existing id) items into ``ix``.
 
     Big batches are written in chunks, each on all cores (every process segments and writes
@@ -82,6 +84,8 @@ def _write(ix, docs: Sequence[tuple[Article, str | None, bool]], procs: int,
             w.cancel()
             raise
     # Search reads scored postings from flat arrays written beside each new segment.
+    if stage:
+        stage("writing postings")
     postings.sync(Path(ix.storage.folder), procs if parallel else 1)
 
 
@@ -90,6 +94,7 @@ def rebuild(
     articles: Sequence[Article],
     procs: int | None = None,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> IndexResult:
     """Write all ``articles`` into a new build, then make it live in one atomic step."""
     t0 = time.perf_counter()
@@ -99,7 +104,7 @@ def rebuild(
         build = new_build(root)
         ix = windex.create_in(str(build.path), build_schema())
         todo = [(a, None, False) for a in _unique(articles, res, progress)]
-        _write(ix, todo, procs or default_procs(), progress)
+        _write(ix, todo, procs or default_procs(), progress, stage)
         res.added = res.total = len(todo)
         write_meta(build, articles=res.added, created=time.time())
         switch_to(build)
@@ -142,6 +147,7 @@ def update(
     articles: Iterable[Article],
     procs: int | None = None,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> IndexResult:
     """Add new articles and replace changed ones by id; unchanged ones are skipped.
 
@@ -150,7 +156,7 @@ def update(
     """
     t0 = time.perf_counter()
     if current_build(root) is None:
-        return rebuild(root, list(articles), procs=procs, progress=progress)
+        return rebuild(root, list(articles), procs=procs, progress=progress, stage=stage)
     res = IndexResult()
     with WriteLock(root):
         build, ix = open_build(root)
@@ -168,7 +174,7 @@ def update(
         if todo:
             res.updated = sum(1 for _, _, exists in todo if exists)
             res.added = len(todo) - res.updated
-            _write(ix, todo, procs or default_procs(), progress)
+            _write(ix, todo, procs or default_procs(), progress, stage)
             _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name

@@ -103,8 +103,9 @@ class SearchResult:
 @dataclass
 class _Postings:
     docs: np.ndarray  # int32 docnums, ascending
-    tfpart: np.ndarray  # float32: tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl))
+    tfpart: np.ndarray  # float32: tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl)), per-field BM25
     idf: float
+    ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl), summed across fields for BM25F
 
     def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For sorted int32 candidates: index into this list, and whether the doc is there.
@@ -249,10 +250,11 @@ class Snapshot:
         docs = np.concatenate(ids)
         tf = np.concatenate(tfs).astype(np.float32)
         dl = self.lengths[fieldname][docs]
-        tfpart = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avglen[fieldname]))
+        norm = 1 - B + B * dl / self.avglen[fieldname]
+        tfpart = tf * (K1 + 1) / (tf + K1 * norm)
         df = len(docs)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return _Postings(docs, tfpart.astype(np.float32), idf)
+        return _Postings(docs, tfpart.astype(np.float32), idf, (tf / norm).astype(np.float32))
 
     def phrase_docs(self, fields: tuple[str, ...], words: tuple[str, ...]) -> np.ndarray:
         """Docnums where ``words`` occur adjacently in any of ``fields`` (Whoosh positions)."""
@@ -733,27 +735,47 @@ class _Evaluation:
         """Score of a unit on the candidates (best alternative) and where it matched."""
         best = np.zeros(len(cand), dtype=np.float32)
         matched = np.zeros(len(cand), dtype=bool)
-        exact_w = 1.0 if self.accented else 0.0
         fold_w = FOLDED_WEIGHT_ACCENTED if self.accented else 1.0
         for alt in u.alternatives:
             score = np.zeros(len(cand), dtype=np.float32)
             found = np.ones(len(cand), dtype=bool)  # every syllable in some folded field
             for s in alt.syls:
-                here = np.zeros(len(cand), dtype=bool)
-                for part in alt.parts:
-                    ef, ff = FIELDS[part]
-                    boost = PART_BOOST[part]
-                    g = self._gather(ff, fold(s), cand)
-                    if g is not None:
-                        score += g * np.float32(boost * fold_w)
-                        here |= g > 0  # idf and the tf part are positive for a present doc
-                    if exact_w and (g := self._gather(ef, s, cand)) is not None:
-                        score += g * np.float32(boost * exact_w)
+                g, here = self._bm25f([FIELDS[p][1] for p in alt.parts], alt.parts, fold(s),
+                                      cand)
+                score += g * np.float32(fold_w)
                 found &= here
+                if self.accented:
+                    score += self._bm25f([FIELDS[p][0] for p in alt.parts], alt.parts, s,
+                                         cand)[0]
             m = self._alt_matches(alt, cand, found)
             np.maximum(best, np.where(m, score, 0), out=best)
             matched |= m
         return best, matched
+
+    def _bm25f(self, fields: list[str], parts: tuple[str, ...], term: str,
+               cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F of ``term`` over ``fields`` for each candidate, and where it is present.
+
+        Length-normalized term frequencies are weighted by part and summed before the one
+        saturation, so a word in the title and the body is not counted as two words. The
+        document frequency is the largest of the fields' (as Lucene's CombinedFieldQuery).
+        """
+        tf = np.zeros(len(cand), dtype=np.float32)
+        here = np.zeros(len(cand), dtype=bool)
+        idf = None
+        for f, part in zip(fields, parts):
+            p = self.snap.postings(f, term)
+            if p is None or len(cand) == 0:
+                continue
+            idx, there = p.locate(cand)
+            v = p.ntf[idx] * np.float32(PART_BOOST[part])
+            v[~there] = 0
+            tf += v
+            here |= there
+            idf = p.idf if idf is None else min(idf, p.idf)
+        if idf is None:
+            return tf, here
+        return np.float32(idf * (K1 + 1)) * tf / (tf + np.float32(K1)), here
 
     def _bonus(self, cand: np.ndarray) -> np.ndarray:
         """Whole pyvi words and adjacent pairs of the query (see the module docstring)."""

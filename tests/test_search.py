@@ -716,3 +716,33 @@ def test_vocabulary_finds_every_syllable_within_two_edits(search_engine):
         want = {t for t in syls if _edit_distance(word, t) <= 2}
         assert vocab.near(word) == want, word
         assert vocab.near(word, 1) == {t for t in want if _edit_distance(word, t) <= 1}
+
+
+def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
+    """One accent-free syllable (no word or pair bonus): the score is BM25F computed by hand
+    from the article's own text, the index's field lengths and the part boosts."""
+    import math
+
+    from newssearch.search import B, K1, PART_BOOST
+
+    snap = search_engine.snapshot()
+    term = "zorbaland"
+    res = search_engine.search(term, per_page=20, snippets=False, suggest=False)
+    assert res.total == 7
+    parts = {"title": lambda a: a.title, "lead": lambda a: a.lead,
+             "body": lambda a: "\n".join([*a.captions, *a.body])}
+    dfs = {p: sum(1 for a in search_index.articles
+                  if term in [fold(s) for s in syllables(fn(a))]) for p, fn in parts.items()}
+    df = max(dfs.values())
+    idf = math.log(1 + (snap.doc_count - df + 0.5) / (df + 0.5))
+    for h in res.hits:
+        a = search_index.by_id[h.id]
+        docnum = snap.searcher.document_number(id=h.id)
+        tf = 0.0
+        for p, fn in parts.items():
+            n = [fold(s) for s in syllables(fn(a))].count(term)
+            f = p + "_f"
+            norm = 1 - B + B * snap.lengths[f][docnum] / snap.avglen[f]
+            tf += PART_BOOST[p] * n / norm
+        want = idf * tf * (K1 + 1) / (tf + K1)
+        assert h.score == pytest.approx(want, rel=1e-3), h.id

@@ -556,3 +556,35 @@ def test_token_re_is_what_the_fast_paths_assume() -> None:
     assert _PART_RE.pattern == syl
     assert TOKEN_RE.pattern == rf"{syl}(?:[.,\-]{syl})*"
     assert highlight._TOKEN_FAST.pattern == r"[\w\u0300-\u036f]+(?:[.,\-][\w\u0300-\u036f]+)*"
+
+
+# ------------------------------------------------------------------ find_folded
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_find_folded_returns_the_texts_own_spelling(form):
+    from newssearch.highlight import find_folded
+
+    text = unicodedata.normalize(form, "Huyện Phong Thổ, tỉnh Lai Châu: PHONG-THỔ đón khách.")
+    assert find_folded(text, ["phong", "tho"]) == unicodedata.normalize(form, "Phong Thổ")
+    assert find_folded(text, ["tho", "tinh", "lai"]) == unicodedata.normalize(form, "Thổ, tỉnh Lai")
+    assert find_folded(text, ["chau"]) == unicodedata.normalize(form, "Châu")
+    assert find_folded(text, ["khach"]) == unicodedata.normalize(form, "khách")
+    assert find_folded(text, ["ong"]) is None  # not a whole syllable of "Phong"
+    assert find_folded(text, ["tho", "phong"]) is None  # order matters
+    assert find_folded("", ["phong"]) is None
+
+
+def test_find_folded_agrees_with_the_character_walk_on_real_text(sample_articles):
+    from newssearch.analysis import analyze
+    from newssearch.highlight import _find_folded_walk, find_folded
+
+    checked = 0
+    for a in sample_articles:
+        for text in (a.title, a.lead or ""):
+            syls = [t.folded for t in analyze(text, words=False) if t.kind == "syl"]
+            for i in range(0, max(0, len(syls) - 2), 3):
+                want = syls[i:i + 2]
+                got = find_folded(text, want)
+                assert got == _find_folded_walk(text, want), (text, want)
+                assert got is not None
+                checked += 1
+    assert checked > 1000

@@ -25,7 +25,7 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
 
-__all__ = ["mark_text", "snippets"]
+__all__ = ["find_folded", "mark_text", "snippets"]
 
 ELLIPSIS = "…"
 # What may stand between two matched tokens for them to share one <mark>.
@@ -440,26 +440,34 @@ def snippets(
     first_start = tokens.tok.search(text).start()
 
     # Candidate windows: one per span, reaching right over the spans that fit in ``size``.
-    candidates: list[tuple[int, int, set[str]]] = []  # (first span, last span, terms)
+    # Term sets are bitmasks (one bit per distinct term): this loop runs per hit shown.
+    bits: dict[str, int] = {}
+    masks = []
+    for sp in spans:
+        m = 0
+        for t in sp.terms:
+            m |= 1 << bits.setdefault(t, len(bits))
+        masks.append(m)
+    candidates: list[tuple[int, int, int]] = []  # (first span, last span, terms mask)
     j = 0
     for i, sp in enumerate(spans):
         j = max(j, i)
         while j + 1 < len(spans) and spans[j + 1].end - sp.start <= size:
             j += 1
-        terms: set[str] = set()
+        m = 0
         for k in range(i, j + 1):
-            terms |= spans[k].terms
-        candidates.append((i, j, terms))
+            m |= masks[k]
+        candidates.append((i, j, m))
 
     windows: dict[tuple[int, int], tuple[int, int]] = {}
     chosen: list[tuple[int, int]] = []
-    covered: set[str] = set()
+    covered = 0
     for _ in range(max(0, max_fragments)):
         best: tuple[int, int] | None = None
         best_gain = 0
-        best_terms: set[str] = set()
+        best_terms = 0
         for i, j, terms in candidates:
-            gain = len(terms - covered)
+            gain = (terms & ~covered).bit_count()
             if gain <= best_gain:
                 continue
             win = windows.get((i, j))
@@ -477,3 +485,48 @@ def snippets(
         covered |= best_terms
     chosen.sort()
     return [_fragment(text, s, e, spans) for s, e in chosen]
+
+
+def find_folded(text: str, folded: Sequence[str]) -> str | None:
+    """The first place where ``text`` holds syllables folding to ``folded``, in order with
+    only non-syllable characters between, as the text writes it (``phong tho`` finds
+    ``Phong Thổ``). Used to show a reader the accented form of what they typed."""
+    if not folded:
+        return None
+    lut = _fold_lut()
+    if lut is None or not all(_PLAIN_KEY.fullmatch(f) and "." not in f and "," not in f
+                              and "-" not in f for f in folded):
+        return _find_folded_walk(text, folded)
+    sk, where = _skeleton(text, lut)
+    m = _sequence_regex(tuple(folded)).search(sk)
+    if m is None:
+        return None
+    if where is None:
+        return text[m.start():m.end()]
+    end = int(where[m.end()]) if m.end() < len(where) else len(text)
+    return text[int(where[m.start()]):end]
+
+
+@lru_cache(maxsize=1024)
+def _sequence_regex(folded: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Syllables in a skeleton: whole (no syllable character either side), in order."""
+    body = rb"[^0-9a-z#]+".join(re.escape(f.encode()) for f in folded)
+    return re.compile(rb"(?<![0-9a-z#])" + body + rb"(?![0-9a-z#])")
+
+
+def _find_folded_walk(text: str, folded: Sequence[str]) -> str | None:
+    """find_folded for keys the skeleton cannot spell: fold character by character."""
+    chars, offs = [], []
+    for i, ch in enumerate(text):
+        for c in fold(ch) if not ch.isascii() else ch.lower():
+            if not unicodedata.combining(c):
+                chars.append(c)
+                offs.append(i)
+    rx = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(x) for x in folded) + r"(?!\w)")
+    m = rx.search("".join(chars))
+    if m is None:
+        return None
+    end = offs[m.end() - 1] + 1
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    return text[offs[m.start()]:end]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import re
 import threading
 import time
 import unicodedata
@@ -336,13 +335,13 @@ class Snapshot:
         if folded_term in self._surfaces:
             return self._surfaces[folded_term]
         votes: Counter[str] = Counter()
-        rx = _folded_pattern(folded_term.split("_"))
+        syls = folded_term.split("_")
         for part in ("title", "lead"):
             p = self.postings(part + "_f", folded_term)
             if p is None:
                 continue
             for d in p.docs[np.argsort(-p.tfpart, kind="stable")[:5]]:
-                found = _find_folded(rx, self.stored(int(d)).get(part) or "")
+                found = highlight.find_folded(self.stored(int(d)).get(part) or "", syls)
                 if found:
                     votes[" ".join(normalize(found).split())] += 1
             if votes:
@@ -1039,23 +1038,11 @@ def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit],
     return out
 
 
-def _folded_pattern(folded: list[str]) -> re.Pattern:
-    return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(x) for x in folded) + r"(?!\w)")
-
-
-def _find_folded(rx: re.Pattern, text: str) -> str | None:
-    """The slice of ``text`` whose folded form ``rx`` matches, in the text's own spelling."""
-    flat, offsets = _fold_with_offsets(text)
-    m = rx.search(flat)
-    return text[offsets[m.start()]:offsets[m.end() - 1] + 1] if m else None
-
-
 def _restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str | None:
     """The accented form of an accent-free query, with corpus casing when a hit shows it."""
-    rx = _folded_pattern(folded)
     for h in hits[:5]:
         for text in (h.title, h.lead):
-            found = _find_folded(rx, text)
+            found = highlight.find_folded(text, folded)
             if found:
                 return found
     out, i = [], 0
@@ -1069,18 +1056,6 @@ def _restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str 
             i += 1
     restored = " ".join(out)
     return restored if restored != " ".join(folded) else None
-
-
-def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Folded text with, per folded character, its index in ``text`` (1:1 except marks)."""
-    chars, offs = [], []
-    for i, ch in enumerate(text):
-        f = fold(ch) if not ch.isascii() else ch.lower()
-        for c in f:
-            if not unicodedata.combining(c):
-                chars.append(c)
-                offs.append(i)
-    return "".join(chars), offs
 
 
 def _did_you_mean(snap: Snapshot, syllables: list[str], accented: bool) -> str | None:

@@ -1,17 +1,17 @@
 """The one search entry point for CLI and web: ``SearchEngine.search``.
 
 How a query is evaluated (and why):
-- Whoosh stores the index; scoring runs over postings read from it once per index generation
-  into numpy arrays (docnums and a precomputed BM25 term-frequency part). Whoosh's pure-Python
-  matchers cost hundreds of milliseconds on multi-word news queries; array arithmetic over
-  cached postings costs a few.
+- Whoosh stores the index; scoring runs over numpy arrays of docnums and length-normalized
+  term frequencies, read once per index generation from the flat postings written beside
+  each segment (``postings.py``). Whoosh's pure-Python matchers cost hundreds of
+  milliseconds on multi-word news queries; array arithmetic over cached postings costs a few.
 - A query is a list of *units* (a syllable, or an abbreviation with its alternative forms).
   Units select candidates on folded forms (so ``phong tho`` and ``Phong Thổ`` meet) and all
   non-stopword units are required first (AND); if that finds nothing, any unit will do (OR).
-- Scores are BM25 per field, title > lead > body. An accented query scores exact-accent fields
-  at full weight and folded fields at half, so exact matches rank first; an accent-free query
+- Scores are BM25F over title > lead > body. An accented query scores exact-accent fields at
+  full weight and folded fields at half, so exact matches rank first; an accent-free query
   scores folded fields at full weight. Adjacent syllables and pyvi words add a bonus when the
-  index holds them as one word (``phong_tho``), a cheap stand-in for proximity.
+  index holds them as one term (``phong_tho``), a cheap stand-in for proximity.
 """
 
 from __future__ import annotations
@@ -102,9 +102,8 @@ class SearchResult:
 @dataclass
 class _Postings:
     docs: np.ndarray  # int32 docnums, ascending
-    tfpart: np.ndarray  # float32: tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl)), per-field BM25
+    ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl), weighted and summed across fields (BM25F)
     idf: float
-    ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl), summed across fields for BM25F
 
     def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For sorted int32 candidates: index into this list, and whether the doc is there.
@@ -249,11 +248,10 @@ class Snapshot:
         docs = np.concatenate(ids)
         tf = np.concatenate(tfs).astype(np.float32)
         dl = self.lengths[fieldname][docs]
-        norm = 1 - B + B * dl / self.avglen[fieldname]
-        tfpart = tf * (K1 + 1) / (tf + K1 * norm)
+        ntf = tf / (1 - B + B * dl / self.avglen[fieldname])
         df = len(docs)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return _Postings(docs, tfpart.astype(np.float32), idf, (tf / norm).astype(np.float32))
+        return _Postings(docs, ntf.astype(np.float32), idf)
 
     def phrase_docs(self, fields: tuple[str, ...], words: tuple[str, ...]) -> np.ndarray:
         """Docnums where ``words`` occur adjacently in any of ``fields`` (Whoosh positions)."""
@@ -340,7 +338,7 @@ class Snapshot:
             p = self.postings(part + "_f", folded_term)
             if p is None:
                 continue
-            for d in p.docs[np.argsort(-p.tfpart, kind="stable")[:5]]:
+            for d in p.docs[np.argsort(-p.ntf, kind="stable")[:5]]:
                 found = highlight.find_folded(self.stored(int(d)).get(part) or "", syls)
                 if found:
                     votes[" ".join(normalize(found).split())] += 1
@@ -661,16 +659,6 @@ class _Evaluation:
     # candidates, every other required unit filters them (binary search in its postings), and
     # only the survivors are scored. Work grows with the candidates, not with the corpus.
 
-    def _gather(self, fieldname: str, term: str, cand: np.ndarray) -> np.ndarray | None:
-        """idf * BM25 tf part of ``term`` for each candidate (0 where absent)."""
-        p = self.snap.postings(fieldname, term)
-        if p is None or len(cand) == 0:
-            return None
-        idx, there = p.locate(cand)
-        out = p.tfpart[idx] * np.float32(p.idf)
-        out[~there] = 0
-        return out
-
     def _has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""
         out = np.zeros(len(cand), dtype=bool)
@@ -777,21 +765,19 @@ class _Evaluation:
         return np.float32(idf * (K1 + 1)) * tf / (tf + np.float32(K1)), here
 
     def _bonus(self, cand: np.ndarray) -> np.ndarray:
-        """Whole pyvi words and adjacent pairs of the query (see the module docstring)."""
+        """Whole pyvi words and adjacent pairs of the query (see the module docstring), each
+        scored by BM25F over the parts like a syllable."""
         out = np.zeros(len(cand), dtype=np.float32)
         for exact, folded, parts in self.words:
-            for part in parts:
-                ef, ff = FIELDS[part]
-                # Whole words score in one form: exact for an accented query, else folded.
-                g = self._gather(ef, exact, cand) if self.accented else self._gather(ff, folded, cand)
-                if g is not None:
-                    out += g * np.float32(PART_BOOST[part] * WORD_BONUS)
+            # Whole words score in one form: exact for an accented query, else folded.
+            fields = [FIELDS[p][0 if self.accented else 1] for p in parts]
+            out += np.float32(WORD_BONUS) * self._bm25f(
+                fields, parts, exact if self.accented else folded, cand)[0]
         for pair, parts in self.shingles:
-            for part in parts:
-                if part in SHINGLE_PARTS:
-                    g = self._gather(part + "_sh", pair, cand)
-                    if g is not None:
-                        out += g * np.float32(PART_BOOST[part] * SHINGLE_WEIGHT)
+            sh = tuple(p for p in parts if p in SHINGLE_PARTS)
+            if sh:
+                out += np.float32(SHINGLE_WEIGHT) * self._bm25f(
+                    [p + "_sh" for p in sh], sh, pair, cand)[0]
         return out
 
     def run(self) -> tuple[np.ndarray | None, np.ndarray, bool]:

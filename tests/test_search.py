@@ -746,3 +746,33 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
             tf += PART_BOOST[p] * n / norm
         want = idf * tf * (K1 + 1) / (tf + K1)
         assert h.score == pytest.approx(want, rel=1e-3), h.id
+
+
+def test_long_accent_free_title_suggests_the_title_as_printed(search_engine, search_index):
+    from newssearch.analysis import analyze
+
+    checked = 0
+    for a in search_index.articles[:60]:
+        if not any(c in a.title for c in ",:-") or len(a.title.split()) < 9:
+            continue
+        syls = [t for t in analyze(a.title, words=False) if t.kind == "syl"]
+        typed = " ".join(t.folded for t in syls)
+        res = search_engine.search(typed)
+        assert res.hits[0].id == a.id
+        # From its first syllable to its last, punctuation and casing as printed.
+        printed = a.title[syls[0].startchar:syls[-1].endchar]
+        assert res.suggestions.get("accented") == [printed], typed
+        checked += 1
+    assert checked >= 5
+
+
+def test_long_query_gets_no_word_by_word_accent_guess(search_engine, search_index):
+    from newssearch.analysis import analyze
+
+    a, b = search_index.articles[3], search_index.articles[40]
+    halves = [[t.folded for t in analyze(x.title, words=False) if t.kind == "syl"][:5]
+              for x in (a, b)]
+    typed = " ".join(halves[1] + halves[0])  # ten syllables no text holds in this order
+    res = search_engine.search(typed)
+    assert res.total > 0
+    assert "accented" not in res.suggestions

@@ -60,6 +60,7 @@ MAX_PER_PAGE = 100
 RECENCY_HALF_LIFE_DAYS = 30.0
 FACETS = ("tags", "category", "source", "month")
 FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
+SUGGEST_MAX_SYLLABLES = 8  # longer queries get suggestions only from hits, or when nothing hit
 RELAXED_SCORE_MAX = 5000  # when no document has every word, at most this many are scored
 PHRASE_AMONG_MAX = 200  # more candidates than this: one index-wide phrase query, cached
 CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is cleared
@@ -110,8 +111,8 @@ class _Postings:
 
         (Candidates of another dtype would make numpy convert the whole list per call.)"""
         idx = self.docs.searchsorted(cand)
-        idx[idx == len(self.docs)] = 0
-        return idx, self.docs[idx] == cand
+        np.minimum(idx, len(self.docs) - 1, out=idx)
+        return idx, self.docs.take(idx) == cand
 
 
 @dataclass(frozen=True)
@@ -555,6 +556,7 @@ class _Evaluation:
         self.words: list[tuple[str, str, tuple[str, ...]]] = []  # (exact, folded, parts)
         self.phrases: list[tuple[list[str], tuple[str, ...], bool]] = []
         self.shingles: list[tuple[str, tuple[str, ...]]] = []  # (folded pair, parts)
+        self.syllables: list[str] = []  # of the words and phrases typed, in order, all kept
         self.accented = any(not is_folded(normalize(c.text)) for c in pq.positive)
         self._build_units()
 
@@ -603,6 +605,7 @@ class _Evaluation:
         stops = stopwords()
         toks = analyze(text)
         syls = [t.text for t in toks if t.kind == "syl"]
+        self.syllables += syls
         whole = abbrev.find(syls, 0)
         if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
             # (a quoted abbreviation expansion is satisfied by any of its forms)
@@ -755,9 +758,7 @@ class _Evaluation:
             if p is None or len(cand) == 0:
                 continue
             idx, there = p.locate(cand)
-            v = p.ntf[idx] * np.float32(PART_BOOST[part])
-            v[~there] = 0
-            tf += v
+            tf += p.ntf.take(idx) * (there * np.float32(PART_BOOST[part]))
             here |= there
             idf = p.idf if idf is None else min(idf, p.idf)
         if idf is None:
@@ -988,8 +989,9 @@ def _facets(snap: Snapshot, docs: np.ndarray, want: Iterable[str]) -> dict[str, 
             c = np.bincount(sel[sel >= 0], minlength=len(labels))
             out[name] = _counts(labels, c)
     if "tags" in want:
-        sel = np.isin(snap.tag_docs, docs, assume_unique=False)
-        c = np.bincount(snap.tag_vals[sel], minlength=len(snap.tag_labels))
+        hit = np.zeros(snap.n, dtype=bool)  # a dense mask: no sort, unlike np.isin
+        hit[docs] = True
+        c = np.bincount(snap.tag_vals[hit[snap.tag_docs]], minlength=len(snap.tag_labels))
         out["tags"] = _counts(snap.tag_labels, c)
     if "month" in want:
         m = snap.month[docs]
@@ -1008,16 +1010,20 @@ def _counts(labels: list[str], counts: np.ndarray, limit: int = 50) -> list[dict
 def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit],
                  ev_relaxed: bool) -> dict:
     out: dict[str, list[str]] = {}
-    flat = [s for u in ev.units for s in u.alternatives[0].syls]
+    # The query's own syllables (the units may have dropped some of a long query's).
+    flat = ev.syllables or [s for u in ev.units for s in u.alternatives[0].syls]
     if not flat:
         return out
     if not ev.accented:
         acc = _restore_accents(snap, flat, hits)
-        if acc and not is_folded(normalize(acc)) and fold(acc.lower()) == " ".join(flat):
+        if acc and not is_folded(normalize(acc)) and [
+            t.folded for t in analyze(acc, words=False) if t.kind == "syl"
+        ] == [fold(x) for x in flat]:  # the reader's syllables, punctuation aside
             out["accented"] = [acc]
-    # Did-you-mean looks through the term dictionary (slow in Whoosh): only for queries
-    # that found (almost) nothing, or short ones that fell back to partial matches.
-    if total < 3 or (ev_relaxed and len(ev.units) <= 4):
+    # Did-you-mean: for queries that found nothing, short ones that found almost nothing, and
+    # short ones that fell back to partial matches (a long pasted text needs none).
+    short = len(flat) <= SUGGEST_MAX_SYLLABLES
+    if total == 0 or (short and (total < 3 or (ev_relaxed and len(ev.units) <= 4))):
         dym = _did_you_mean(snap, flat, ev.accented)
         if dym:
             out["did_you_mean"] = [dym]
@@ -1025,12 +1031,15 @@ def _suggestions(snap: Snapshot, ev: _Evaluation, total: int, hits: list[Hit],
 
 
 def _restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str | None:
-    """The accented form of an accent-free query, with corpus casing when a hit shows it."""
+    """The accented form of an accent-free query, with corpus casing when a hit shows it;
+    for a short query no hit shows, pieced together from how the corpus writes its pairs."""
     for h in hits[:5]:
         for text in (h.title, h.lead):
             found = highlight.find_folded(text, folded)
             if found:
                 return found
+    if len(folded) > SUGGEST_MAX_SYLLABLES:
+        return None  # word by word, a long query comes back garbled (tam giu -> tắm giữ)
     out, i = [], 0
     while i < len(folded):
         pair = snap.surface(folded[i] + "_" + folded[i + 1]) if i + 1 < len(folded) else None

@@ -592,8 +592,8 @@ class _Evaluation:
         flush()
         # Bounded work: only the rarest units, and the first words and pairs, take part
         # when a query is very long.
-        self.words = self.words[: 2 * MAX_UNITS]
-        self.shingles = self.shingles[: 2 * MAX_UNITS]
+        self.words = self.words[:MAX_UNITS]
+        self.shingles = self.shingles[:MAX_UNITS]
         for u in self.units:
             u.df = min(self._alt_df(a) for a in u.alternatives)
         if len(self.units) > MAX_UNITS:

@@ -588,3 +588,20 @@ def test_find_folded_agrees_with_the_character_walk_on_real_text(sample_articles
                 assert got is not None
                 checked += 1
     assert checked > 1000
+
+
+# ------------------------------------------------------------------ weak terms
+def test_weak_terms_are_marked_but_do_not_choose_the_fragment() -> None:
+    filler = " ".join(["Trời hôm nay nắng đẹp."] * 12)
+    text = f"Đó là quà của mẹ và bố. {filler} Ruộng bậc thang ở Lai Châu và Hà Giang."
+    exact = {"là", "của", "và", "lai"}
+    plain_pick = snippets(text, exact, set(), fragment_chars=60, max_fragments=1)
+    assert "<mark>của</mark>" in plain_pick[0]  # three distinct terms beat one
+    picked = snippets(text, exact, set(), fragment_chars=60, max_fragments=1,
+                      weak={"là", "của", "và"})
+    assert len(picked) == 1 and "<mark>Lai</mark>" in picked[0]
+    assert "<mark>và</mark>" in picked[0]  # still marked inside the chosen fragment
+    # Only weak terms match: they choose after all.
+    only = snippets(text, {"là", "của"}, set(), fragment_chars=60, max_fragments=1,
+                    weak={"là", "của"})
+    assert "<mark>của</mark>" in only[0]

@@ -421,22 +421,49 @@ def snippets(
     folded: Collection[str],
     fragment_chars: int = 180,
     max_fragments: int = 3,
+    weak: Collection[str] = (),
 ) -> list[str]:
     """Up to ``max_fragments`` escaped HTML fragments covering the most distinct matched terms.
 
     Greedy: the window with the most distinct terms first (earliest on ties), then windows
     that add terms not yet shown, none overlapping; returned in document order. Without any
     match, the text's opening is returned unmarked, so a result always has a preview.
+
+    ``weak`` terms (the query's stopwords) are marked where they fall inside a fragment but
+    do not choose fragments, unless nothing else matches: a window full of "của" and "là"
+    tells the reader nothing, and skipping their many matches halves the work.
     """
     if not text:
         return []
     size = max(1, fragment_chars)
     q = _prepare(frozenset(exact), frozenset(folded))
     tokens = _Tokens(text)
+    spans: list[_Span] = []
+    if weak:
+        strong = _prepare(frozenset(t for t in exact if t not in weak),
+                          frozenset(t for t in folded if t not in weak))
+        spans = _spans(text, strong, tokens)
+    if spans:
+        chosen = _choose(text, tokens, spans, size, max_fragments)
+        return [_fragment(text, s, e, _spans_between(text, s, e, q)) for s, e in chosen]
     spans = _spans(text, q, tokens)
     if not spans:
         start, end = _head(text, tokens.tok, size)
         return [_fragment(text, start, end, [])]
+    return [_fragment(text, s, e, spans) for s, e in _choose(text, tokens, spans, size,
+                                                             max_fragments)]
+
+
+def _spans_between(text: str, start: int, end: int, q: _Terms) -> list[_Span]:
+    """The spans of ``text[start:end]`` (token-aligned), in ``text``'s positions."""
+    sub = text[start:end]
+    return [_Span(sp.start + start, sp.end + start, sp.terms)
+            for sp in _spans(sub, q, _Tokens(sub))]
+
+
+def _choose(text: str, tokens: _Tokens, spans: list[_Span], size: int,
+            max_fragments: int) -> list[tuple[int, int]]:
+    """The fragments' [start, end), in document order (see ``snippets``)."""
     first_start = tokens.tok.search(text).start()
 
     # Candidate windows: one per span, reaching right over the spans that fit in ``size``.
@@ -484,7 +511,7 @@ def snippets(
         chosen.append(best)
         covered |= best_terms
     chosen.sort()
-    return [_fragment(text, s, e, spans) for s, e in chosen]
+    return chosen
 
 
 def find_folded(text: str, folded: Sequence[str]) -> str | None:

@@ -462,7 +462,7 @@ class SearchEngine:
     def _hit(self, snap, docnum, score, marks, with_snippets, fragment_chars,
              max_fragments) -> Hit:
         d = snap.stored(docnum)
-        exact, folded = marks
+        exact, folded, weak = marks
         body = "\n".join([d.get("lead") or "", *(d.get("captions") or []), *(d.get("body") or [])])
         return Hit(
             id=d["id"],
@@ -477,7 +477,7 @@ class SearchEngine:
             score=round(score, 4),
             title_html=highlight.mark_text(d["title"], exact, folded),
             snippets=(
-                highlight.snippets(body, exact, folded, fragment_chars, max_fragments)
+                highlight.snippets(body, exact, folded, fragment_chars, max_fragments, weak)
                 if with_snippets
                 else []
             ),
@@ -646,17 +646,20 @@ class _Evaluation:
             dfs.append(best)
         return min(dfs) if dfs else 0
 
-    def mark_terms(self) -> tuple[set[str], set[str]]:
+    def mark_terms(self) -> tuple[set[str], set[str], set[str]]:
+        """What highlighting marks: exact terms (accented query) or folded ones, and which
+        of them are stopwords (marked, but they do not choose snippets)."""
         exact: set[str] = set()
         folded: set[str] = set()
+        weak: set[str] = set()
         for u in self.units:
             for alt in u.alternatives:
                 for s in alt.syls:
-                    if self.accented:
-                        exact.add(s)
-                    else:
-                        folded.add(fold(s))
-        return exact, folded
+                    t = s if self.accented else fold(s)
+                    (exact if self.accented else folded).add(t)
+                    if u.stop:
+                        weak.add(t)
+        return exact, folded, weak
 
     # Evaluation is AND-first over sorted docnum arrays: the rarest required unit gives the
     # candidates, every other required unit filters them (binary search in its postings), and

@@ -723,7 +723,7 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
     from the article's own text, the index's field lengths and the part boosts."""
     import math
 
-    from newssearch.search import B, K1, PART_BOOST
+    from newssearch.search import K1, PART_BOOST, B
 
     snap = search_engine.snapshot()
     term = "zorbaland"

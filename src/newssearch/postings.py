@@ -27,6 +27,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh.reading import TermNotFound
 
+from . import whoosh_io  # noqa: F401 - segment files are read in place, not copied
 from .schema import PART_FIELDS, SHINGLE_PARTS
 
 SIDECAR_VERSION = 1

@@ -24,6 +24,7 @@ from typing import Self
 
 from whoosh import index as windex
 
+from . import whoosh_io  # noqa: F401 - segment files are read in place, not copied
 from .analysis import ANALYZER_VERSION
 from .schema import FORMAT_VERSION
 

@@ -1,0 +1,58 @@
+"""whoosh_io: segment files are read in place (no BytesIO copy) and behave like BytesIO."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from whoosh.filedb.structfile import BufferFile
+
+from newssearch.store import open_build
+from newssearch.whoosh_io import ViewReader
+
+
+def test_view_reader_behaves_like_bytesio():
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(5000)) + b"line one\nline two\n"
+    ours, ref = ViewReader(memoryview(data)), io.BytesIO(data)
+    for _ in range(3000):
+        op = rng.choice(["read", "read_all", "seek", "seek_cur", "seek_end", "readline"])
+        if op == "read":
+            n = rng.randrange(-1, 300)
+            assert ours.read(n) == ref.read(n)
+        elif op == "read_all":
+            assert ours.read() == ref.read()
+        elif op == "seek":
+            p = rng.randrange(0, len(data) + 50)
+            assert ours.seek(p) == ref.seek(p)
+        elif op == "seek_cur":
+            d = rng.randrange(0, 100)
+            assert ours.seek(d, io.SEEK_CUR) == ref.seek(d, io.SEEK_CUR)
+        elif op == "seek_end":
+            d = -rng.randrange(0, 100)
+            assert ours.seek(d, io.SEEK_END) == ref.seek(d, io.SEEK_END)
+        else:
+            assert ours.readline() == ref.readline()
+        assert ours.tell() == ref.tell()
+    with pytest.raises(ValueError):
+        ours.seek(-1)
+    with pytest.raises(io.UnsupportedOperation):
+        ours.write(b"x")
+
+
+def test_segment_files_are_views_of_the_map_not_copies(sample_index):
+    _, ix = open_build(sample_index)
+    with ix.searcher() as s:
+        segment = s.reader().leaf_readers()[0][0].segment()
+        cstore = segment.open_compound_file(ix.storage)
+        name = cstore.list()[0]
+        f = cstore.open_file(name)
+        assert isinstance(f, BufferFile) and isinstance(f.file, ViewReader)
+        assert isinstance(f._buf, memoryview)  # a window on the map, not a bytes copy
+        first = f.read(16)
+        assert first == bytes(f._buf[:16])
+        f.close()
+        cstore.close()
+        # And the index reads as before: every stored article comes back.
+        assert sum(1 for _ in s.all_stored_fields()) == s.doc_count_all()

@@ -154,6 +154,7 @@ class Snapshot:
         self.flat = FlatPostings(self.leaves, self.build.path)
         self.lengths: dict[str, np.ndarray] = {}
         self.avglen: dict[str, float] = {}
+        self.inv_norm: dict[str, np.ndarray] = {}
         table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
         for part in (*TEXT_PARTS, "author"):
             for f in (part, part + "_f", part + "_sh"):
@@ -168,6 +169,9 @@ class Snapshot:
                 self.lengths[f] = arr
                 live_lengths = arr[self.live]
                 self.avglen[f] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+                # BM25's length normalization per doc, so reading a term costs one multiply.
+                avg = self.avglen[f] or 1.0  # (a field no document has, such as author)
+                self.inv_norm[f] = (1 / (1 - B + B * arr / avg)).astype(np.float32)
         self._load_facets()
         self._cache: dict[tuple[str, str], _Postings | None] = {}
         self._cached = 0
@@ -246,13 +250,12 @@ class Snapshot:
             tfs.append(tf)
         if not ids:
             return None
-        docs = np.concatenate(ids)
-        tf = np.concatenate(tfs).astype(np.float32)
-        dl = self.lengths[fieldname][docs]
-        ntf = tf / (1 - B + B * dl / self.avglen[fieldname])
+        docs = np.concatenate(ids) if len(ids) > 1 else ids[0]
+        tf = np.concatenate(tfs) if len(tfs) > 1 else tfs[0]
+        ntf = self.inv_norm[fieldname].take(docs) * tf  # float32 (tf is uint16 or float32)
         df = len(docs)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return _Postings(docs, ntf.astype(np.float32), idf)
+        return _Postings(docs, ntf, idf)
 
     def phrase_docs(self, fields: tuple[str, ...], words: tuple[str, ...]) -> np.ndarray:
         """Docnums where ``words`` occur adjacently in any of ``fields`` (Whoosh positions)."""

@@ -699,10 +699,15 @@ def test_phrase_on_candidates_agrees_with_whoosh_phrase_query(search_engine, sea
         assert [bool(x) for x in got] == [int(d) in everywhere for d in cand], words
 
 
-def test_did_you_mean_splits_words_run_together(search_engine):
+def test_did_you_mean_splits_words_run_together(search_engine, sample_index):
     res = search_engine.search("laichau")
     assert res.total == 0
     assert res.suggestions["did_you_mean"] == ["lai chau"]
+    # The bundled sample has "Lai Châu" only in bodies (as one pyvi word): found there too.
+    res = SearchEngine(sample_index).search("laichau")
+    assert res.total == 0 and res.suggestions["did_you_mean"] == ["lai chau"]
+    assert SearchEngine(sample_index).search("phongtho").suggestions["did_you_mean"] == [
+        "phong tho"]
 
 
 def test_vocabulary_finds_every_syllable_within_two_edits(search_engine):

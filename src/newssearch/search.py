@@ -1082,8 +1082,8 @@ def _did_you_mean(snap: Snapshot, syllables: list[str], accented: bool) -> str |
 
 def _nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
     """The closest title syllable (edits <= 2), or two syllables for words run together
-    (``vietnaam`` -> ``viet nam``, the space counting as one edit) that titles hold as a
-    word or an adjacent pair; ties go to the more frequent."""
+    (``vietnaam`` -> ``viet nam``, the space counting as one edit) that titles or bodies
+    hold as a word, or titles as an adjacent pair; ties go to the more frequent."""
     field = "title" if accented else "title_f"
     vocab = snap.vocabulary(field)
     r = snap.reader
@@ -1096,6 +1096,7 @@ def _nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
                 if edits > 2:
                     continue
                 df = max(r.doc_frequency(field, f"{a}_{b}"),
+                         r.doc_frequency("body" if accented else "body_f", f"{a}_{b}"),
                          r.doc_frequency("title_sh", f"{fold(a)}_{fold(b)}"))
                 if df:
                     found.append((edits, -df, f"{a} {b}"))

@@ -1,5 +1,6 @@
 """Flat postings beside each segment (postings.py): same lists as Whoosh, same search results,
-and an accelerator only: missing, stale or broken files fall back to Whoosh."""
+and an accelerator only: missing, stale or broken files fall back to Whoosh. A rebuild with
+several segments gets one merged set, which stays in use while its segments do."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 from whoosh import index as windex
 
-from newssearch import postings
-from newssearch.indexer import delete, update
+from newssearch import indexer, postings
+from newssearch.indexer import delete, rebuild, update
 from newssearch.search import SearchEngine
 from newssearch.store import current_build
 
@@ -37,28 +38,92 @@ def _results(root: Path) -> list[list[tuple[str, float]]]:
     return out
 
 
-def test_rebuild_writes_flat_postings_equal_to_whoosh(sample_index: Path):
-    build = current_build(sample_index).path
+@pytest.fixture(scope="module")
+def multi_index(tmp_path_factory, sample_articles) -> Path:
+    """sample/ rebuilt in commits of 100 articles: three segments, one merged flat set."""
+    root = tmp_path_factory.mktemp("multi") / "index"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "CHUNK", 100)
+        rebuild(root, sample_articles, procs=1)
+    return root
+
+
+@pytest.fixture
+def multi_index_copy(multi_index: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "index"
+    shutil.copytree(multi_index, root, ignore=shutil.ignore_patterns(".lock"))
+    return root
+
+
+def _flat_dirs(root: Path) -> list[str]:
+    return sorted(p.name for p in (current_build(root).path / postings.DIRNAME).iterdir())
+
+
+@pytest.mark.parametrize("which", ["sample_index", "multi_index"])
+def test_rebuild_writes_flat_postings_equal_to_whoosh(which: str, request):
+    root = request.getfixturevalue(which)
+    build = current_build(root).path
     segs = _segments(build)
-    assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(segs)
+    if which == "multi_index":
+        assert len(segs) == 3 and _flat_dirs(root) == [postings.MERGED]
+    else:
+        assert _flat_dirs(root) == sorted(segs)
     ix = windex.open_dir(str(build))
     checked = 0
     with ix.reader() as r:
         leaves = list(r.leaf_readers())
         flat = postings.FlatPostings(leaves, build)
-        assert flat.missing == []
+        assert flat.missing == [] and len(flat.parts) == 1
         for f in postings.SCORED_FIELDS:
             for term in r.lexicon(f):
                 got = flat.get(f, term)
-                want = [(li, *p) for li, (seg, _) in enumerate(leaves)
+                want = [(p[0] + off, p[1]) for seg, off in leaves
                         if (p := postings.read_whoosh(seg, f, term)) is not None]
-                assert [li for li, _, _ in got] == [li for li, _, _ in want], (f, term)
-                for (_, docs, tfs), (_, wdocs, wtfs) in zip(got, want):
-                    assert np.array_equal(docs, wdocs), (f, term)
-                    assert np.array_equal(tfs, wtfs.astype(np.uint16)), (f, term)
+                docs = np.concatenate([d for d, _ in got])
+                assert np.array_equal(docs, np.concatenate([d for d, _ in want])), (f, term)
+                assert np.array_equal(np.concatenate([t for _, t in got]),
+                                      np.concatenate([t for _, t in want]).astype(np.uint16))
                 checked += 1
         assert flat.get("title", "không có từ này".encode()) == []
     assert checked > 10_000  # every term of every scored field of the sample corpus
+
+
+def test_merged_and_per_segment_sets_search_alike(multi_index_copy: Path, sample_index: Path):
+    merged = _results(multi_index_copy)
+    assert merged == _results(sample_index)  # same articles, same order: same results
+    build = current_build(multi_index_copy).path
+    shutil.rmtree(build / postings.DIRNAME)
+    postings.sync(build)  # per-segment sets only
+    assert _flat_dirs(multi_index_copy) == sorted(_segments(build))
+    assert _results(multi_index_copy) == merged
+
+
+def test_update_keeps_the_merged_set_for_the_segments_it_covers(multi_index_copy: Path,
+                                                                  sample_articles):
+    root = multi_index_copy
+    old_segs = set(_segments(current_build(root).path))
+    changed = dataclasses.replace(sample_articles[5], title="Zorbaland mở hội chợ",
+                                  lead="", body=["Hội chợ Zorbaland kéo dài ba ngày."])
+    update(root, [changed], procs=1)
+    new_segs = set(_segments(current_build(root).path)) - old_segs
+    assert len(new_segs) == 1
+    assert _flat_dirs(root) == sorted([postings.MERGED, *new_segs])
+    eng = SearchEngine(root)
+    flat = eng.snapshot().flat
+    assert flat.missing == [] and len(flat.parts) == 2
+    assert [h.id for h in eng.search("zorbaland").hits] == [changed.id]
+    old = eng.search(f'"{sample_articles[5].title}"')
+    assert changed.id not in [h.id for h in old.hits]
+    eng.snapshot().close()
+    # A merged set whose segments changed is not used (and sync replaces it).
+    build = current_build(root).path
+    meta = json.loads((build / postings.DIRNAME / postings.MERGED / "meta.json").read_text())
+    meta["segments"][0][1] += 1
+    (build / postings.DIRNAME / postings.MERGED / "meta.json").write_text(json.dumps(meta))
+    expected = _results(root)
+    postings.sync(build)
+    assert _flat_dirs(root) == sorted(_segments(build))
+    assert _results(root) == expected
 
 
 def test_search_is_the_same_without_flat_postings(sample_index_copy: Path):

@@ -105,6 +105,7 @@ def rebuild(
         ix = windex.create_in(str(build.path), build_schema())
         todo = [(a, None, False) for a in _unique(articles, res, progress)]
         _write(ix, todo, procs or default_procs(), progress, stage)
+        postings.write_merged(build.path)  # a fresh build: one set for all its segments
         res.added = res.total = len(todo)
         write_meta(build, articles=res.added, created=time.time())
         switch_to(build)

@@ -32,6 +32,7 @@ from .schema import PART_FIELDS, SHINGLE_PARTS
 
 SIDECAR_VERSION = 1
 DIRNAME = "postings"
+MERGED = "_merged"  # one set for the segments of a fresh rebuild (see write_merged)
 # Everything search scores on: exact and folded text, author, title and lead shingles.
 SCORED_FIELDS = (
     *(f for pair in PART_FIELDS.values() for f in pair),
@@ -50,11 +51,15 @@ def term_key(fieldname: str, term: bytes) -> int:
 
 
 def read_whoosh(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-    """Segment-local docnums (ascending) and term frequencies, read from Whoosh itself."""
+    """Segment-local docnums (ascending) and term frequencies, read from Whoosh itself,
+    deleted documents included."""
     try:
         m = seg.postings(fieldname, term)
     except TermNotFound:
         return None
+    while not hasattr(m, "_read_data") and hasattr(m, "child"):
+        m = m.child  # a segment with deletions wraps its postings; deleted docs stay (search
+        # masks them), as in the flat files
     ids: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
     # Whole blocks at a time (Whoosh's matcher API is one posting per call). A block holds
@@ -102,39 +107,51 @@ class SegmentPostings:
 class FlatPostings:
     """Term lookup across the segments of one index generation.
 
-    The segments' sorted keys are merged once at open, so a term costs one binary search
-    for all segments. Segments without flat postings are read from Whoosh.
+    The flat files in use (the merged set written after a rebuild, covering the first
+    segments, and one set per later segment) have their sorted keys merged once at open, so
+    a term costs one binary search; after a rebuild it is one slice. Segments without flat
+    files are read from Whoosh.
     """
 
     def __init__(self, leaves: list[tuple[object, int]], build_path: Path):
         self.leaves = leaves
-        self.segs = [
-            SegmentPostings.load(build_path / DIRNAME / seg.segment().segment_id(),
-                                 seg.doc_count_all())
-            for seg, _ in leaves
-        ]
-        have = [i for i, sp in enumerate(self.segs) if sp is not None]
-        self.missing = [i for i, sp in enumerate(self.segs) if sp is None]
-        keys = [self.segs[i].keys for i in have]
+        ids = [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in leaves]
+        base = build_path / DIRNAME
+        # (first leaf, docnum offset, arrays): merged docnums are already global.
+        self.parts: list[tuple[int, int, SegmentPostings]] = []
+        covered = 0
+        merged = _load_merged(base, ids)
+        if merged is not None:
+            covered = len(merged[1])
+            self.parts.append((0, 0, merged[0]))
+        self.missing = []
+        for li in range(covered, len(leaves)):
+            sp = SegmentPostings.load(base / ids[li][0], ids[li][1])
+            if sp is None:
+                self.missing.append(li)
+            else:
+                self.parts.append((li, leaves[li][1], sp))
+        keys = [sp.keys for _, _, sp in self.parts]
         allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-        order = np.argsort(allkeys, kind="stable")  # merges the sorted runs
+        order = np.argsort(allkeys, kind="stable")  # merges the sorted runs, parts in order
         self.keys = allkeys[order]
-        self.seg_of = np.repeat(np.array(have, dtype=np.int16),
-                                [len(k) for k in keys])[order]
+        self.part_of = np.repeat(np.arange(len(keys), dtype=np.int16),
+                                 [len(k) for k in keys])[order]
         self.row = np.concatenate([np.arange(len(k), dtype=np.int64) for k in keys]
                                   or [np.zeros(0, dtype=np.int64)])[order]
 
-    def get(self, fieldname: str, term: bytes) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(leaf index, segment-local docnums, tfs) for each segment holding the term."""
+    def get(self, fieldname: str, term: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(docnums, tfs) pieces of the term's postings, in docnum order."""
         out = []
         if fieldname in SCORED_FIELDS:
             key = np.uint64(term_key(fieldname, term))
             i = int(np.searchsorted(self.keys, key))
             while i < len(self.keys) and self.keys[i] == key:
-                sp = self.segs[self.seg_of[i]]
+                first, off, sp = self.parts[self.part_of[i]]
                 r = int(self.row[i])
                 a, b = int(sp.starts[r]), int(sp.starts[r + 1])
-                out.append((int(self.seg_of[i]), sp.docs[a:b], sp.tfs[a:b]))
+                docs = sp.docs[a:b] if off == 0 else sp.docs[a:b] + np.int32(off)
+                out.append((first, docs, sp.tfs[a:b]))
                 i += 1
             leaves = self.missing
         else:
@@ -142,8 +159,67 @@ class FlatPostings:
         for li in leaves:
             got = read_whoosh(self.leaves[li][0], fieldname, term)
             if got is not None:
-                out.append((li, *got))
-        return sorted(out, key=lambda x: x[0]) if len(out) > 1 else out
+                out.append((li, got[0] + np.int32(self.leaves[li][1]), got[1]))
+        if len(out) > 1:
+            out.sort(key=lambda x: x[0])
+        return [(docs, tfs) for _, docs, tfs in out]
+
+
+def _load_merged(base: Path, ids: list[tuple[str, int]]
+                 ) -> tuple[SegmentPostings, list[tuple[str, int]]] | None:
+    """The merged set, if the segments it covers are the index's first ones, unchanged."""
+    try:
+        meta = json.loads((base / MERGED / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    covers = [tuple(x) for x in meta.get("segments", [])]
+    if not covers or covers != ids[: len(covers)] or meta.get("version") != SIDECAR_VERSION:
+        return None
+    sp = SegmentPostings.load(base / MERGED, meta.get("doc_count"))
+    return (sp, covers) if sp is not None else None
+
+
+def write_merged(build_path: Path) -> None:
+    """After a rebuild: all segments' flat postings as one set with global docnums, so a
+    term is one slice instead of one per segment. The per-segment sets it replaces are
+    removed; segments added later get their own again (``sync``)."""
+    base = build_path / DIRNAME
+    ix = windex.open_dir(str(build_path))
+    with ix.reader() as r:
+        ids = [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in r.leaf_readers()]
+    segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
+    if len(ids) < 2 or any(sp is None for sp in segs):
+        return
+    offsets = np.cumsum([0] + [n for _, n in ids])[:-1]
+    keys = np.concatenate([sp.keys for sp in segs])
+    order = np.argsort(keys, kind="stable")  # equal keys stay in segment order
+    sizes = np.concatenate([np.diff(sp.starts) for sp in segs])[order]
+    # Where each (segment, term) run starts in the segments' docs laid end to end.
+    bases = np.cumsum([0] + [len(sp.docs) for sp in segs])[:-1]
+    src = np.concatenate([sp.starts[:-1] + b for sp, b in zip(segs, bases)])[order]
+    docs_all = np.concatenate([sp.docs + np.int32(o) for sp, o in zip(segs, offsets)])
+    tfs_all = np.concatenate([sp.tfs for sp in segs])
+    out_starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out_starts[1:])
+    gather = np.arange(out_starts[-1], dtype=np.int64) + np.repeat(src - out_starts[:-1], sizes)
+    sorted_keys = keys[order]
+    first = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+    starts = out_starts[np.append(np.flatnonzero(first), len(sizes))]
+    tmp = base / f".{MERGED}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "keys.npy", sorted_keys[first])
+    np.save(tmp / "starts.npy", starts)
+    np.save(tmp / "docs.npy", docs_all[gather])
+    np.save(tmp / "tfs.npy", tfs_all[gather])
+    total = int(sum(n for _, n in ids))
+    (tmp / "meta.json").write_text(json.dumps(
+        {"version": SIDECAR_VERSION, "doc_count": total, "segments": ids,
+         "terms": int(first.sum()), "postings": int(starts[-1])}))
+    shutil.rmtree(base / MERGED, ignore_errors=True)
+    os.rename(tmp, base / MERGED)
+    for segid, _ in ids:
+        shutil.rmtree(base / segid, ignore_errors=True)
 
 
 def write_segment(seg, out: Path) -> int:
@@ -200,16 +276,18 @@ def sync(build_path: Path, procs: int = 1) -> list[str]:
     with ix.reader() as r:
         leaves = [(seg.segment().segment_id(), seg.doc_count_all())
                   for seg, _ in r.leaf_readers()]
-    live = {segid for segid, _ in leaves}
+    merged = _load_merged(base, leaves)
+    covered = {segid for segid, _ in merged[1]} if merged else set()
     todo = [segid for segid, n in leaves
-            if SegmentPostings.load(base / segid, n) is None]
+            if segid not in covered and SegmentPostings.load(base / segid, n) is None]
     if procs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=min(procs, len(todo))) as pool:
             list(pool.map(_write_one, [str(build_path)] * len(todo), todo))
     else:
         for segid in todo:
             _write_one(str(build_path), segid)
+    keep = {segid for segid, _ in leaves} - covered | ({MERGED} if merged else set())
     for p in base.iterdir():
-        if p.name not in live:  # a merged-away segment, or a killed write's leftovers
+        if p.name not in keep:  # merged away, covered by the merged set, or a killed write
             shutil.rmtree(p, ignore_errors=True)
     return todo

@@ -245,8 +245,8 @@ class Snapshot:
         btext = term.encode("utf-8")
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for li, docs, tf in self.flat.get(fieldname, btext):
-            ids.append(docs + np.int32(self.leaves[li][1]))
+        for docs, tf in self.flat.get(fieldname, btext):
+            ids.append(docs)
             tfs.append(tf)
         if not ids:
             return None

@@ -7,10 +7,13 @@ after each commit, they load as memory maps and a term's list is a slice.
 
 Layout: ``<build>/postings/<segment id>/`` holds ``keys.npy`` (sorted 64-bit hashes of
 field and term), ``starts.npy`` (where each term's postings begin), ``docs.npy``
-(segment-local docnums) and ``tfs.npy`` (term frequencies), plus ``meta.json``. A segment
-without these files (an index written by an older version, or a moment after an update
-commit) is read from Whoosh instead, so they are an accelerator, never the truth. Segments
-are immutable in Whoosh (deletions are kept apart), which is what makes this cache safe.
+(segment-local docnums) and ``tfs.npy`` (term frequencies), plus ``meta.json``. After a
+rebuild the segments' sets are merged into ``<build>/postings/_merged/`` (docnums global, one
+slice per term); it stays in use while the index's first segments are the ones it lists, and
+later segments get their own sets. A segment without any (an index written by an older
+version, or a moment after an update commit) is read from Whoosh instead, so the files are
+an accelerator, never the truth. Segments are immutable in Whoosh (deletions are kept
+apart), which is what makes this cache safe.
 """
 
 from __future__ import annotations

@@ -44,12 +44,17 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, sample_articles) -> P
     return root
 
 
+def copy_index(root: Path, tmp_path: Path) -> Path:
+    """A private copy of the index at ``root`` (its lock file left behind)."""
+    copy = tmp_path / "index"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".lock"))
+    return copy
+
+
 @pytest.fixture
 def sample_index_copy(sample_index: Path, tmp_path: Path) -> Path:
     """A private copy of ``sample_index`` that a test may update, rebuild or break."""
-    root = tmp_path / "index"
-    shutil.copytree(sample_index, root, ignore=shutil.ignore_patterns(".lock"))
-    return root
+    return copy_index(sample_index, tmp_path)
 
 
 # ---------------------------------------------------------------------------- search_index

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import copy_index
 from whoosh import index as windex
 
 from newssearch import indexer, postings
@@ -50,9 +51,7 @@ def multi_index(tmp_path_factory, sample_articles) -> Path:
 
 @pytest.fixture
 def multi_index_copy(multi_index: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    shutil.copytree(multi_index, root, ignore=shutil.ignore_patterns(".lock"))
-    return root
+    return copy_index(multi_index, tmp_path)
 
 
 def _flat_dirs(root: Path) -> list[str]:

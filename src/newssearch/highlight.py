@@ -47,6 +47,7 @@ _TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(_SYL, r"[\w\u0300-\u036f]+"))
 # fold (terms with them cannot match), non-ASCII ones make the query take the full walk.
 _PLAIN_KEY = re.compile(r"[0-9a-z]+(?:[.,\-][0-9a-z]+)*")
 _NOT_IN_FOLD = re.compile(r"[^0-9a-z.,\-]")
+_PLAIN_SYL = re.compile(r"[0-9a-z]+")  # one syllable of such a key (find_folded's terms)
 # Characters whose fold is ASCII or empty all lie below this (a test checks all of Unicode).
 _FOLD_SCAN_LIMIT = 0x2200
 _MEMO_MAX = 4096  # tokens remembered per query
@@ -521,8 +522,7 @@ def find_folded(text: str, folded: Sequence[str]) -> str | None:
     if not folded:
         return None
     lut = _fold_lut()
-    if lut is None or not all(_PLAIN_KEY.fullmatch(f) and "." not in f and "," not in f
-                              and "-" not in f for f in folded):
+    if lut is None or not all(_PLAIN_SYL.fullmatch(f) for f in folded):
         return _find_folded_walk(text, folded)
     sk, where = _skeleton(text, lut)
     m = _sequence_regex(tuple(folded)).search(sk)

@@ -118,7 +118,7 @@ class FlatPostings:
 
     def __init__(self, leaves: list[tuple[object, int]], build_path: Path):
         self.leaves = leaves
-        ids = [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in leaves]
+        ids = _segment_ids(leaves)
         base = build_path / DIRNAME
         # (first leaf, docnum offset, arrays): merged docnums are already global.
         self.parts: list[tuple[int, int, SegmentPostings]] = []
@@ -168,6 +168,12 @@ class FlatPostings:
         return [(docs, tfs) for _, docs, tfs in out]
 
 
+def _segment_ids(leaves) -> list[tuple[str, int]]:
+    """(segment id, documents including deleted) of each leaf reader, in docnum order: what
+    a set of flat files is checked against."""
+    return [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in leaves]
+
+
 def _load_merged(base: Path, ids: list[tuple[str, int]]
                  ) -> tuple[SegmentPostings, list[tuple[str, int]]] | None:
     """The merged set, if the segments it covers are the index's first ones, unchanged."""
@@ -189,7 +195,7 @@ def write_merged(build_path: Path) -> None:
     base = build_path / DIRNAME
     ix = windex.open_dir(str(build_path))
     with ix.reader() as r:
-        ids = [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in r.leaf_readers()]
+        ids = _segment_ids(r.leaf_readers())
     segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
     if len(ids) < 2 or any(sp is None for sp in segs):
         return
@@ -277,8 +283,7 @@ def sync(build_path: Path, procs: int = 1) -> list[str]:
     base = build_path / DIRNAME
     base.mkdir(exist_ok=True)
     with ix.reader() as r:
-        leaves = [(seg.segment().segment_id(), seg.doc_count_all())
-                  for seg, _ in r.leaf_readers()]
+        leaves = _segment_ids(r.leaf_readers())
     merged = _load_merged(base, leaves)
     covered = {segid for segid, _ in merged[1]} if merged else set()
     todo = [segid for segid, n in leaves

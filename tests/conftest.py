@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Fuzz tests (tests/test_fuzz_*.py): no per-example deadline (a shared 2-core machine is
+# noisy); in CI the same examples every run, so a failure reproduces from the log.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from newssearch.indexer import rebuild
 from newssearch.ingest import IngestReport, iter_articles

@@ -209,7 +209,8 @@ def _compounds(text: str, syls: list[tuple[int, int, str]]) -> list[Token]:
     prev_end = 0
     for k, (s, e, raw) in enumerate(syls):
         if s > prev_end:
-            for p in re.findall(r"[^\s\w\u0300-\u036f]|\n", text[prev_end:s]):
+            # Lone surrogates (from JSON escapes or argv) are no item: crfsuite fails on them.
+            for p in re.findall(r"[^\s\w\u0300-\u036f\ud800-\udfff]|\n", text[prev_end:s]):
                 items.append(p)
                 item_syl.append(-1)
         items.append(_crf_form(raw))

@@ -13,6 +13,7 @@ from whoosh.writing import SegmentWriter
 
 from . import postings
 from .analysis import warm_up
+from .manifest import write_manifest
 from .model import Article
 from .schema import build_schema, doc_fields
 from .store import (
@@ -108,6 +109,7 @@ def rebuild(
         postings.write_merged(build.path)  # a fresh build: one set for all its segments
         res.added = res.total = len(todo)
         write_meta(build, articles=res.added, created=time.time())
+        write_manifest(build.path)  # last: a build without one is never published
         switch_to(build)
         prune_builds(root)
     res.build = build.name
@@ -209,3 +211,4 @@ def _refresh_meta(build: BuildInfo, ix) -> None:
     with ix.searcher() as s:
         n = s.doc_count()
     write_meta(build, articles=n, updated=time.time())
+    write_manifest(build.path)  # last, still under the lock (see manifest.py)

@@ -18,6 +18,7 @@ from newssearch import indexer, postings
 from newssearch.indexer import delete, rebuild, update
 from newssearch.search import SearchEngine
 from newssearch.store import current_build
+from newssearch.whoosh_compat import read_postings
 
 QUERIES = ["phong tho", "Phong Thổ", "giáo dục", "UBND tỉnh", "bóng đá -Hà Nội",
            "kinh te xa hoi", '"Lai Châu"', "title:học sinh", "thu"]
@@ -77,7 +78,7 @@ def test_rebuild_writes_flat_postings_equal_to_whoosh(which: str, request):
             for term in r.lexicon(f):
                 got = flat.get(f, term)
                 want = [(p[0] + off, p[1]) for seg, off in leaves
-                        if (p := postings.read_whoosh(seg, f, term)) is not None]
+                        if (p := read_postings(seg, f, term)) is not None]
                 docs = np.concatenate([d for d, _ in got])
                 assert np.array_equal(docs, np.concatenate([d for d, _ in want])), (f, term)
                 assert np.array_equal(np.concatenate([t for _, t in got]),

@@ -1,4 +1,5 @@
-"""whoosh_io: segment files are read in place (no BytesIO copy) and behave like BytesIO."""
+"""whoosh_compat: one test per Whoosh internal newssearch relies on, so an upgrade of Whoosh
+fails here, by name, rather than somewhere in search."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from whoosh.filedb.structfile import BufferFile
 
 from newssearch.store import open_build
-from newssearch.whoosh_io import ViewReader
+from newssearch.whoosh_compat import ViewReader, length_bytes, read_postings
 
 
 def test_view_reader_behaves_like_bytesio():
@@ -56,3 +57,38 @@ def test_segment_files_are_views_of_the_map_not_copies(sample_index):
         cstore.close()
         # And the index reads as before: every stored article comes back.
         assert sum(1 for _ in s.all_stored_fields()) == s.doc_count_all()
+
+
+def test_read_postings_equals_the_public_matcher(sample_index):
+    """Block reads (``_read_data``/``_next_block``/``_data``) give what the matcher API gives."""
+    _, ix = open_build(sample_index)
+    with ix.reader() as r:
+        checked = 0
+        for seg, _ in r.leaf_readers():
+            for term in list(seg.lexicon("body_f"))[::50]:
+                docs, tfs = read_postings(seg, "body_f", term)
+                m = seg.postings("body_f", term)
+                want_docs, want_tfs = [], []
+                while m.is_active():
+                    want_docs.append(m.id())
+                    want_tfs.append(m.weight())
+                    m.next()
+                assert docs.tolist() == want_docs
+                assert tfs.tolist() == want_tfs
+                checked += 1
+            assert read_postings(seg, "body_f", "không-có-từ-này".encode()) is None
+        assert checked > 100
+
+
+def test_length_bytes_are_the_field_lengths(sample_index):
+    """``_perdoc._cached_reader``/``_lenfield`` give the encoded lengths Whoosh scores with."""
+    from whoosh.codec.whoosh3 import byte_to_length
+
+    _, ix = open_build(sample_index)
+    with ix.reader() as r:
+        for seg, _ in r.leaf_readers():
+            for field in ("title", "body_f"):
+                got = [byte_to_length(b) for b in length_bytes(seg, field)]
+                want = [seg.doc_field_length(d, field, 0) for d in range(seg.doc_count_all())]
+                assert got == want and any(want)
+            assert length_bytes(seg, "no_such_field") is None

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
 from . import postings
@@ -27,6 +26,7 @@ from .store import (
     switch_to,
     write_meta,
 )
+from .whoosh_compat import create_index, open_index
 
 # Progress callback: called with the number of articles just processed.
 Progress = Callable[[int], None]
@@ -103,7 +103,7 @@ def rebuild(
     with WriteLock(root):
         prune_builds(root)  # leftovers of killed builds
         build = new_build(root)
-        ix = windex.create_in(str(build.path), build_schema())
+        ix = create_index(build.path, build_schema())
         todo = [(a, None, False) for a in _unique(articles, res, progress)]
         _write(ix, todo, procs or default_procs(), progress, stage)
         postings.write_merged(build.path)  # a fresh build: one set for all its segments
@@ -207,7 +207,7 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def _refresh_meta(build: BuildInfo, ix) -> None:
-    ix = ix.refresh() if hasattr(ix, "refresh") else windex.open_dir(str(build.path))
+    ix = ix.refresh() if hasattr(ix, "refresh") else open_index(build.path)
     with ix.searcher() as s:
         n = s.doc_count()
     write_meta(build, articles=n, updated=time.time())

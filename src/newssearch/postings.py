@@ -27,11 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as windex
-from whoosh.reading import TermNotFound
 
-from . import whoosh_io  # noqa: F401 - segment files are read in place, not copied
 from .schema import PART_FIELDS, SHINGLE_PARTS
+from .whoosh_compat import open_index, read_postings
 
 SIDECAR_VERSION = 1
 DIRNAME = "postings"
@@ -51,35 +49,6 @@ def term_key(fieldname: str, term: bytes) -> int:
     about 3e-8; the cost of that would be one term scored with another's postings."""
     h = hashlib.blake2b(fieldname.encode("utf-8") + b"\x00" + term, digest_size=8)
     return int.from_bytes(h.digest(), "little")
-
-
-def read_whoosh(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-    """Segment-local docnums (ascending) and term frequencies, read from Whoosh itself,
-    deleted documents included."""
-    try:
-        m = seg.postings(fieldname, term)
-    except TermNotFound:
-        return None
-    while not hasattr(m, "_read_data") and hasattr(m, "child"):
-        m = m.child  # a segment with deletions wraps its postings; deleted docs stay (search
-        # masks them), as in the flat files
-    ids: list[np.ndarray] = []
-    tfs: list[np.ndarray] = []
-    # Whole blocks at a time (Whoosh's matcher API is one posting per call). A block holds
-    # (docnum deltas, weights, values); the weights are term frequencies in our fields.
-    while m.is_active():
-        m._read_data()
-        deltas, w = m._data[0], m._data[1]
-        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
-        if w is None or isinstance(w, float):
-            tfs.append(np.full(len(deltas), 1.0 if w is None else w, dtype=np.float32))
-        else:
-            tfs.append(np.asarray(w, dtype=np.float32))
-        m._i = m._blocklength
-        m._next_block()
-    if not ids:
-        return None
-    return np.concatenate(ids), np.concatenate(tfs)
 
 
 @dataclass
@@ -160,7 +129,7 @@ class FlatPostings:
         else:
             leaves = range(len(self.leaves))
         for li in leaves:
-            got = read_whoosh(self.leaves[li][0], fieldname, term)
+            got = read_postings(self.leaves[li][0], fieldname, term)
             if got is not None:
                 out.append((li, got[0] + np.int32(self.leaves[li][1]), got[1]))
         if len(out) > 1:
@@ -193,7 +162,7 @@ def write_merged(build_path: Path) -> None:
     term is one slice instead of one per segment. The per-segment sets it replaces are
     removed; segments added later get their own again (``sync``)."""
     base = build_path / DIRNAME
-    ix = windex.open_dir(str(build_path))
+    ix = open_index(build_path)
     with ix.reader() as r:
         ids = _segment_ids(r.leaf_readers())
     segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
@@ -240,7 +209,7 @@ def write_segment(seg, out: Path) -> int:
         if f not in seg.schema:
             continue
         for term in seg.lexicon(f):
-            got = read_whoosh(seg, f, term)
+            got = read_postings(seg, f, term)
             if got is not None:
                 keys.append(term_key(f, term))
                 lists.append(got)
@@ -268,7 +237,7 @@ def write_segment(seg, out: Path) -> int:
 
 
 def _write_one(build_path: str, segid: str) -> int:
-    ix = windex.open_dir(build_path)
+    ix = open_index(build_path)
     with ix.reader() as r:
         for seg, _ in r.leaf_readers():
             if seg.segment().segment_id() == segid:
@@ -279,7 +248,7 @@ def _write_one(build_path: str, segid: str) -> int:
 def sync(build_path: Path, procs: int = 1) -> list[str]:
     """Write flat postings for every segment of the index at ``build_path`` that lacks
     them and remove those of segments that are gone; returns the segment ids written."""
-    ix = windex.open_dir(str(build_path))
+    ix = open_index(build_path)
     base = build_path / DIRNAME
     base.mkdir(exist_ok=True)
     with ix.reader() as r:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield, byte_to_length
+from whoosh.codec.whoosh3 import byte_to_length
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import abbrev, highlight
@@ -48,6 +48,7 @@ from .schema import (
     facet_key,
 )
 from .store import current_build, open_build
+from .whoosh_compat import length_bytes
 
 K1, B = 1.2, 0.75
 PART_BOOST = {"title": 3.0, "lead": 1.5, "body": 1.0, "author": 1.0}
@@ -162,7 +163,7 @@ class Snapshot:
                     continue
                 arr = np.zeros(n, dtype=np.float32)
                 for seg, off in self.leaves:
-                    col = seg._perdoc._cached_reader(_lenfield(f), LENGTHS_COLUMN)
+                    col = length_bytes(seg, f)
                     if col is not None:
                         vals = np.fromiter(col, dtype=np.uint8, count=seg.doc_count_all())
                         arr[off : off + len(vals)] = table[vals]

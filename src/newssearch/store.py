@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from whoosh import index as windex
-
-from . import whoosh_io  # noqa: F401 - segment files are read in place, not copied
 from .analysis import ANALYZER_VERSION
 from .schema import FORMAT_VERSION
+from .whoosh_compat import open_index
 
 META_FILE = "newssearch.json"
 KEEP_BUILDS = 2  # the live build and the one before it (open searchers may still read it)
@@ -151,7 +149,7 @@ def open_build(root: Path):
             f"reads format {FORMAT_VERSION}, analyzer {ANALYZER_VERSION}). A rebuild is needed: "
             f"newssearch index --rebuild --index {root} PATH..."
         )
-    return build, windex.open_dir(str(build.path))
+    return build, open_index(build.path)
 
 
 class WriteLock:

@@ -1,18 +1,29 @@
-"""Whoosh reads segment files without copying them into memory.
+"""The one home of everything newssearch relies on inside Whoosh (whoosh-reloaded 2.7.5).
 
-Why: whoosh-reloaded 2.7.5 opens every file inside a segment as ``BufferFile``, which wraps
-the memory-mapped bytes in ``io.BytesIO`` -- and ``BytesIO`` copies them. Opening a reader on
-the full shared corpus so copied 850 MB into each process (each gunicorn worker, each index
-generation kept open during its grace period) and took most of a second. Reading straight
-from the map instead keeps the pages in the shared page cache, where every process uses the
-same copy. Imported by ``store`` before any index is opened; behaviour is otherwise Whoosh's.
+Why one module: these are private names and behaviours no release promises to keep. Each is
+used here only, and ``tests/test_whoosh_compat.py`` checks each one, so a Whoosh upgrade fails
+loudly in one place instead of quietly somewhere in search.
+
+- Segment files are read in place: whoosh-reloaded opens every file inside a segment as
+  ``BufferFile``, which wraps the memory-mapped bytes in ``io.BytesIO`` -- and ``BytesIO``
+  copies them. On the full shared corpus that copied 850 MB into each process (each gunicorn
+  worker, each index generation kept open during its grace period). :func:`open_index` installs
+  a reader over the map before opening, so the pages stay in the shared page cache.
+- Postings are read a block at a time (``_read_data``/``_next_block``): the matcher API gives
+  one posting per Python call.
+- Per-document field lengths are read as a column (``_perdoc._cached_reader``, ``_lenfield``).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
+import numpy as np
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb import structfile
+from whoosh.reading import TermNotFound
 
 
 class ViewReader:
@@ -73,4 +84,52 @@ def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
     self.is_closed = False
 
 
-structfile.BufferFile.__init__ = _buffer_file_init
+def install() -> None:
+    """Make Whoosh read segment files from the map (idempotent)."""
+    structfile.BufferFile.__init__ = _buffer_file_init
+
+
+def open_index(path) -> windex.Index:
+    """Open the Whoosh index at ``path`` with segment files read in place."""
+    install()
+    return windex.open_dir(str(path))
+
+
+def create_index(path, schema) -> windex.Index:
+    """Create an empty Whoosh index at ``path`` (segments read in place once written)."""
+    install()
+    return windex.create_in(str(path), schema)
+
+
+def read_postings(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Segment-local docnums (ascending) and term frequencies of one term, read a block at a
+    time, deleted documents included (search masks them, as in the flat files)."""
+    try:
+        m = seg.postings(fieldname, term)
+    except TermNotFound:
+        return None
+    while not hasattr(m, "_read_data") and hasattr(m, "child"):
+        m = m.child  # a segment with deletions wraps its postings in a FilterMatcher
+    ids: list[np.ndarray] = []
+    tfs: list[np.ndarray] = []
+    # A block holds (docnum deltas, weights, values); the weights are term frequencies.
+    while m.is_active():
+        m._read_data()
+        deltas, w = m._data[0], m._data[1]
+        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
+        if w is None or isinstance(w, float):
+            tfs.append(np.full(len(deltas), 1.0 if w is None else w, dtype=np.float32))
+        else:
+            tfs.append(np.asarray(w, dtype=np.float32))
+        m._i = m._blocklength
+        m._next_block()
+    if not ids:
+        return None
+    return np.concatenate(ids), np.concatenate(tfs)
+
+
+def length_bytes(seg, fieldname: str) -> Iterator[int] | None:
+    """The segment's per-document length bytes of a field (Whoosh's encoded lengths, see
+    ``whoosh.codec.whoosh3.byte_to_length``), or None when no document has the field."""
+    col = seg._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    return None if col is None else iter(col)

@@ -13,13 +13,15 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any, NamedTuple, TextIO
 
-from newssearch.model import Article, parse_datetime
+from newssearch.model import LOCAL_TZ, Article, parse_datetime
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 _SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes smuggled in by surrogateescape
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # half of a pair, or a lone one
 
 
 class Rejected(NamedTuple):
@@ -84,8 +86,12 @@ def record_to_article(obj: Any, line: int, id_base: str) -> Parsed | Rejected:
             continue
         try:
             dates[key] = parse_datetime(value)
+            # The index stores UTC and local months: 0001-01-01+07:00 has no UTC year.
+            dates[key].astimezone(UTC).astimezone(LOCAL_TZ)
         except (ValueError, TypeError, AttributeError):
             return Rejected(line, f"unparseable date {str(value)[:40]!r}")
+        except OverflowError:
+            return Rejected(line, f"date out of range {str(value)[:40]!r}")
     url = _text(obj.get("url"))
     doc_id = obj.get("id")
     if isinstance(doc_id, int) and not isinstance(doc_id, bool):
@@ -116,7 +122,18 @@ def parse_line(text: str, line: int, id_base: str) -> Parsed | Rejected | None:
         obj = json.loads(text)
     except (ValueError, RecursionError):
         return Rejected(line, "invalid JSON")
+    if _ESCAPED_SURROGATE.search(text) and not _encodable(obj):
+        return Rejected(line, "not UTF-8 (a lone surrogate escape)")
     return record_to_article(obj, line, id_base)
+
+
+def _encodable(obj: Any) -> bool:
+    """False when a string holds a lone surrogate (``"\\ud800"``), which no index can store."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _parse_bytes(raw: bytes, line: int, id_base: str) -> Parsed | Rejected | None:

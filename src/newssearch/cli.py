@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import evaluation
+from .commands import replicas
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
 from .querylang import QueryError, parse_date
@@ -290,6 +291,10 @@ def serve_cmd(index_dir, host, port, workers):
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
             f"{host}:{port}", "newssearch.web:create_app()"]
     os.execv(sys.executable, args)
+
+
+main.add_command(replicas.verify_cmd)
+main.add_command(replicas.publish_cmd)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from .whoosh_compat import create_index, open_index
 Progress = Callable[[int], None]
 # Stage callback: told what a long step after the articles is doing ("writing postings").
 Stage = Callable[[str], None]
+# Wait for another writer's lock (told who holds it) instead of refusing; None: refuse.
+WaitFor = Callable[[str], None] | None
 # Below this many changed articles an update runs in-process; above it, on all cores.
 PARALLEL_MIN = 2000
 # Articles per commit. Each chunk's postings sort in memory (one pool for everything spills
@@ -96,11 +98,12 @@ def rebuild(
     procs: int | None = None,
     progress: Progress | None = None,
     stage: Stage | None = None,
+    wait: WaitFor = None,
 ) -> IndexResult:
     """Write all ``articles`` into a new build, then make it live in one atomic step."""
     t0 = time.perf_counter()
     res = IndexResult()
-    with WriteLock(root):
+    with WriteLock(root, wait=wait is not None, on_wait=wait):
         prune_builds(root)  # leftovers of killed builds
         build = new_build(root)
         ix = create_index(build.path, build_schema())
@@ -151,6 +154,7 @@ def update(
     procs: int | None = None,
     progress: Progress | None = None,
     stage: Stage | None = None,
+    wait: WaitFor = None,
 ) -> IndexResult:
     """Add new articles and replace changed ones by id; unchanged ones are skipped.
 
@@ -159,9 +163,10 @@ def update(
     """
     t0 = time.perf_counter()
     if current_build(root) is None:
-        return rebuild(root, list(articles), procs=procs, progress=progress, stage=stage)
+        return rebuild(root, list(articles), procs=procs, progress=progress, stage=stage,
+                       wait=wait)
     res = IndexResult()
-    with WriteLock(root):
+    with WriteLock(root, wait=wait is not None, on_wait=wait):
         build, ix = open_build(root)
         known = _id_hashes(ix)
         todo: list[tuple[Article, str | None, bool]] = []

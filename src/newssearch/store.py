@@ -12,12 +12,15 @@ until they reopen and a rebuild killed at any point leaves the old one serving.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import json
 import os
 import shutil
+import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -27,6 +30,7 @@ from .schema import FORMAT_VERSION
 from .whoosh_compat import open_index
 
 META_FILE = "newssearch.json"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 KEEP_BUILDS = 2  # the live build and the one before it (open searchers may still read it)
 
 
@@ -152,39 +156,80 @@ def open_build(root: Path):
     return build, open_index(build.path)
 
 
-class WriteLock:
-    """One writer per index root; a second one gets a clear message, never a corrupt index.
+# fd -> pid of the write locks this process holds; see _after_fork_in_child.
+_held_locks: dict[int, int] = {}
 
-    flock is released by the kernel when the holder dies, so a killed build never leaves a
-    stale lock behind.
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers then end when their queue closes
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _after_fork_in_child() -> None:
+    """A process forked by a writer (Whoosh's writer tasks, the postings pool) never outlives
+    it: killed with its parent, and never holding the lock it inherited."""
+    if not _held_locks:
+        return
+    parent = next(iter(_held_locks.values()))
+    for fd in _held_locks:
+        os.close(fd)
+    _held_locks.clear()
+    _die_with_parent(parent)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class WriteLock:
+    """One writer per index root; a second one waits (``wait=True``) or gets a clear message
+    naming the holder, never a corrupt index.
+
+    flock is released by the kernel when the holder dies, and the processes a writer forks die
+    with it and close their inherited copy, so a killed build never leaves a lock behind.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, wait: bool = False,
+                 on_wait: Callable[[str], None] | None = None):
         self.root = root
         self.path = root / ".lock"
         self.fd: int | None = None
+        self.wait = wait
+        self.on_wait = on_wait
 
     def __enter__(self) -> Self:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             if e.errno not in (errno.EAGAIN, errno.EACCES):
+                os.close(fd)
                 raise
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-            os.close(fd)
-            raise IndexLockedError(
-                f"Another newssearch process (pid {holder}) is writing to the index at "
-                f"{self.root}. Wait for it to finish, then try again."
-            ) from None
+            if not self.wait:
+                os.close(fd)
+                raise IndexLockedError(
+                    f"Another newssearch process (pid {holder}) is writing to the index at "
+                    f"{self.root}. Wait for it to finish (or pass --wait), then try again."
+                ) from None
+            if self.on_wait:
+                self.on_wait(f"waiting for pid {holder}, which is writing to {self.root}")
+            fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
+        _held_locks[fd] = os.getpid()
         return self
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            _held_locks.pop(self.fd, None)
             os.ftruncate(self.fd, 0)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)

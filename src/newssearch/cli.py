@@ -92,7 +92,10 @@ def main() -> None:
 @click.option("--procs", type=int, default=None,
               help=f"Worker processes for big batches (default: {default_procs()}).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
-def index_cmd(paths, index_dir, full, procs, quiet):
+@click.option("--wait", is_flag=True,
+              help="When another run is writing to the index, wait for it to finish "
+                   "(default: refuse at once, naming its pid; exit 1).")
+def index_cmd(paths, index_dir, full, procs, quiet, wait):
     """Add or update articles from PATHS (files, directories, or - for JSON Lines on stdin).
 
     Raw page scrapes (.txt) and JSON Lines (.jsonl, .jsonl.gz) are read; directories are
@@ -109,7 +112,8 @@ def index_cmd(paths, index_dir, full, procs, quiet):
     try:
         with _Progress(len(articles), "indexing") as prog:
             fn = rebuild if full else update
-            res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage)
+            res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage,
+                     wait=(lambda msg: click.echo(msg, err=True)) if wait else None)
     except IndexLockedError as e:
         _fail(str(e))
     except IndexProblem as e:

@@ -299,6 +299,7 @@ def serve_cmd(index_dir, host, port, workers):
 
 main.add_command(replicas.verify_cmd)
 main.add_command(replicas.publish_cmd)
+main.add_command(replicas.export_cmd)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ OpenSearch. Thin wrappers over ``manifest``, ``publish`` and ``export``."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_FAILED, classify
+from ..export import articles_of, export_opensearch
 from ..manifest import verify, write_manifest
 from ..publish import frozen_build, publish
 from ..store import IndexProblem, WriteLock, current_build
@@ -109,3 +111,35 @@ def publish_cmd(targets, index_dir, build_dir, expect_manifest, rsh, remote_cmd)
                            f"verify {r.verify_seconds:.2f}s")
     except IndexProblem as e:
         _fail(e)
+
+
+def _index_name(ctx, param, value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", value):
+        raise click.BadParameter("lowercase letters, digits, - and _ only")
+    return value
+
+
+@click.command("export")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["opensearch"]), required=True,
+              help="Target engine.")
+@index_opt
+@click.option("--name", default="newssearch", show_default=True, callback=_index_name,
+              help="OpenSearch index name (the template matches NAME*).")
+def export_cmd(outdir, fmt, index_dir, name):
+    """Write the live index into OUTDIR for OpenSearch to load.
+
+    OUTDIR gets an index template (mappings and settings), bulk NDJSON files in which every
+    text field holds our analyzer's tokens (mapped with the whitespace analyzer, so
+    OpenSearch indexes exactly our terms), a search template with our BM25F weights, an
+    example query and load.sh (OS=http://host:9200 OUTDIR/load.sh). See docs/scaling.md.
+    """
+    try:
+        n, articles = articles_of(Path(index_dir))
+    except IndexProblem as e:
+        _fail(e)
+    with click.progressbar(articles, length=n, label="exporting", file=sys.stderr) as bar:
+        res = export_opensearch(bar, outdir, name=name)
+    click.echo(f"exported {res.articles} articles to {outdir} ({fmt}): {len(res.files)} files, "
+               f"{res.bytes / 1e6:.1f} MB in {res.seconds:.1f}s; load with: "
+               f"OS=http://HOST:9200 {outdir}/load.sh")

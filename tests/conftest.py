@@ -20,6 +20,9 @@ from newssearch.indexer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.model import Article
 
+# Web fixtures (web_app, live_server, browser, page) shared by the web, browser and widget tests.
+pytest_plugins = ["browser_fixtures"]
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
 SAMPLE_COUNT = 278  # 277 dantri articles + the seed page (sample/README.md)

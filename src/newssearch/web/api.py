@@ -1,62 +1,43 @@
-"""JSON API under /api: every error is JSON ``{"error": "..."}``, never an HTML page.
+"""JSON API under /api (all GET; described by /api/openapi.json).
 
-Endpoints (all GET):
-- ``/api/search?q=`` with ``tag``, ``category``, ``source`` (repeatable), ``from``, ``to``
-  (2020-10-25 or 25/10/2020), ``sort`` (relevance|newest), ``page``, ``per_page`` (1..100),
-  ``facets`` (comma list of tags,category,source,month; empty for none), ``recency`` (0..10);
+- ``/api/search``: every parameter of the library search (see ``params.search_params``);
 - ``/api/suggest?q=&limit=``: completions for a search box;
 - ``/api/articles/<id>``: one stored article (ids may contain ``/`` and spaces);
+- ``/api/health``: ok / not ready, index version, article count, index age (503 without index);
 - ``/api/stats``: article count, date span, sources, index size and version.
 
 Caching: every response that knows the index carries ``X-Index-Version`` and a weak ``ETag``
 derived from the index version and the request (path and query string). A GET whose
 ``If-None-Match`` holds that tag gets 304 without the work being redone. The index version
 changes with every rebuild and update, so a tag never outlives the data it describes.
+Errors: ``{"error": {"code", "message"}}`` (see ``errorpages``). CORS: any origin, no
+credentials.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 
-from flask import Blueprint, Flask, Response, abort, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 
-from ..querylang import QueryError
+from ..errors import classify
 from ..store import IndexProblem
-from . import engine
+from . import openapi
+from .errorpages import is_api
 from .params import int_arg, search_params
+from .searching import engine, index_age_seconds, run
 
 PREFIX = "/api"
 MAX_SUGGEST = 20
 
 bp = Blueprint("api", __name__)
-log = logging.getLogger(__name__)
-
-
-def _is_api() -> bool:
-    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
-
-
-def _error(message: str, status: int) -> tuple[Response, int]:
-    return jsonify(error=message), status
 
 
 def _etag(version: str, status: int = 200) -> str:
     raw = f"{version}\0{request.method if request.method != 'HEAD' else 'GET'}\0" \
           f"{request.full_path}\0{status}"
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-@bp.errorhandler(QueryError)
-def _bad_query(e: QueryError):
-    return _error(str(e), 400)
-
-
-@bp.errorhandler(IndexProblem)
-def _no_index(e: IndexProblem):
-    return _error(str(e), 503)
 
 
 def conditional(view):
@@ -83,10 +64,7 @@ def conditional(view):
 @bp.get("/search")
 @conditional
 def search():
-    p = search_params(request.args)
-    res = engine().search(p.q, filters=p.filters, facets=p.facets, sort=p.sort, page=p.page,
-                          per_page=p.per_page, recency=p.recency)
-    return res.to_dict()
+    return run(search_params(request.args)).to_dict()
 
 
 @bp.get("/suggest")
@@ -109,35 +87,47 @@ def article(article_id: str):
 @bp.get("/stats")
 @conditional
 def stats():
-    st = engine().stats()
-    st.pop("path", None)  # the server's file system layout is none of the client's business
-    return st
+    return engine().stats().to_dict()
+
+
+@bp.get("/health")
+def health():
+    """For load balancers and monitors: never cached, 503 until an index is loaded."""
+    try:
+        st = engine().stats().to_dict()
+        body = {"status": "ok", "index_version": st["index_version"],
+                "articles": st["articles"], "index_age_seconds": index_age_seconds()}
+        resp = jsonify(body)
+    except IndexProblem as e:
+        kind = classify(e)
+        resp = jsonify(status="not_ready", error={"code": kind.code, "message": str(e)})
+        resp.status_code = kind.status
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return openapi.document()
+
+
+@bp.get("/docs")
+def docs():
+    return render_template("api_docs.html", doc=openapi.document())
 
 
 def install(app: Flask) -> None:
-    """App-wide handlers, so that /api answers JSON even for URLs no view matched."""
-
-    @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):
-        if not _is_api():
-            return e
-        resp, status = _error(e.description or e.name, e.code or 500)
-        if e.code == 405 and e.valid_methods:
-            resp.headers["Allow"] = ", ".join(e.valid_methods)
-        return resp, status
-
-    @app.errorhandler(Exception)
-    def _crash(e: Exception):
-        log.exception("unhandled error on %s", request.path)
-        if _is_api():
-            return _error("Internal error; it has been logged.", 500)
-        return Response("<!doctype html><title>Error</title><p>Internal error.</p>",
-                        status=500, mimetype="text/html")
-
     @app.after_request
     def _api_headers(resp: Response) -> Response:
-        if not _is_api():
+        if not is_api():
             return resp
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+            resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Index-Version"
+            if request.method == "OPTIONS":
+                resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+                resp.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+                resp.headers["Access-Control-Max-Age"] = "86400"
         resp.headers.setdefault("Cache-Control", "no-cache")
         if "X-Index-Version" not in resp.headers:
             try:
@@ -145,6 +135,6 @@ def install(app: Flask) -> None:
             except Exception:  # noqa: BLE001 - no index: no version to report
                 return resp
             resp.headers["X-Index-Version"] = version
-            if not resp.get_etag()[0]:
+            if not resp.get_etag()[0] and resp.headers["Cache-Control"] != "no-store":
                 resp.set_etag(_etag(version, resp.status_code), weak=True)
         return resp

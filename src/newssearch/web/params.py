@@ -1,38 +1,20 @@
-"""Request parameters shared by the search page and the API, validated into QueryErrors.
+"""Query-string parameters of the search page and the API, turned into a ``SearchRequest``.
 
-Every bad value becomes a :class:`QueryError` with a message for the reader, so the API answers
-400 and the page shows the message, never a 500.
+Only string handling lives here (whole numbers, dates, comma lists, repeated values); the
+bounds are the request's own, so the web and the CLI refuse the same values. Every bad value
+becomes a :class:`QueryError` with a message for the reader: 400 in the API, never a 500.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
 from ..querylang import QueryError, parse_date
-from ..search import FACETS, MAX_PER_PAGE, Filters
+from ..search import FACETS, MAX_PAGE, MAX_PER_PAGE, MAX_RECENCY, Filters, SearchRequest
 
-MAX_PAGE = 100_000
-MAX_RECENCY = 10.0
 MAX_PARAM_CHARS = 1000
-
-
-@dataclass
-class SearchParams:
-    q: str = ""
-    filters: Filters = field(default_factory=Filters)
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    facets: tuple[str, ...] = FACETS
-    recency: float = 0.0
-
-    @property
-    def has_filters(self) -> bool:
-        f = self.filters
-        return bool(f.tags or f.categories or f.sources or f.date_from or f.date_to)
 
 
 def _text(args: MultiDict, name: str) -> str:
@@ -86,22 +68,13 @@ def _date_arg(args: MultiDict, name: str):
 def _facets_arg(args: MultiDict) -> tuple[str, ...]:
     if "facets" not in args:
         return FACETS
-    names = tuple(dict.fromkeys(n.strip() for n in args.get("facets", "").split(",")
-                                if n.strip()))
-    unknown = [n for n in names if n not in FACETS]
-    if unknown:
-        raise QueryError(f"unknown facet(s): {', '.join(unknown)[:200]}; known: "
-                         f"{', '.join(FACETS)}")
-    return names
+    return tuple(n.strip() for n in args.get("facets", "").split(",") if n.strip())
 
 
-def search_params(args: MultiDict, default_per_page: int = 10) -> SearchParams:
+def search_params(args: MultiDict, default_per_page: int = 10) -> SearchRequest:
     """Parse q, tag, category, source, from, to, sort, page, per_page, facets, recency."""
-    sort = _text(args, "sort").strip() or "relevance"
-    if sort not in ("relevance", "newest"):
-        raise QueryError(f"sort must be 'relevance' or 'newest', not {sort[:40]!r}")
-    return SearchParams(
-        q=_text(args, "q"),
+    return SearchRequest(
+        query=_text(args, "q"),
         filters=Filters(
             tags=_texts(args, "tag"),
             categories=_texts(args, "category"),
@@ -109,7 +82,7 @@ def search_params(args: MultiDict, default_per_page: int = 10) -> SearchParams:
             date_from=_date_arg(args, "from"),
             date_to=_date_arg(args, "to"),
         ),
-        sort=sort,
+        sort=_text(args, "sort").strip() or "relevance",
         page=int_arg(args, "page", 1, 1, MAX_PAGE),
         per_page=int_arg(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
         facets=_facets_arg(args),

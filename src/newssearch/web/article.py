@@ -1,0 +1,32 @@
+"""The article page ``/article/<id>``: the article as ingested, with links to filtered searches.
+
+"Tin liên quan": the box is filled by a provider the related-articles module registers as
+``app.config["RELATED_PROVIDER"]``, a callable ``(article) -> list[dict]`` whose dicts have
+``id``, ``title`` and optionally ``published`` (ISO). Without a provider the box is not
+rendered at all (tests/test_web_article.py checks both).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from ..model import Article
+from . import links
+from .errorpages import error_page
+from .searching import engine
+
+bp = Blueprint("article", __name__)
+
+
+def related_for(article: Article) -> list[dict]:
+    provider = current_app.config.get("RELATED_PROVIDER")
+    return list(provider(article)) if provider else []
+
+
+@bp.get("/article/<path:article_id>")
+def article_page(article_id: str):
+    a = engine().article(article_id)  # IndexProblem -> the app's 503 page
+    if a is None:
+        return error_page(404)
+    return render_template("article.html", a=a.to_dict(), q="", related=related_for(a),
+                           source_url=links.external(a.url), filter_url=links.filter_url)

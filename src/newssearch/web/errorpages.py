@@ -1,0 +1,90 @@
+"""What a client sees when something goes wrong: JSON under /api, a Vietnamese page elsewhere.
+
+API errors always have one shape, ``{"error": {"code": "...", "message": "..."}}``; library
+exceptions are mapped by :func:`newssearch.errors.classify`, HTTP ones by their status.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, abort, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import classify
+from ..querylang import QueryError
+from ..store import IndexProblem
+
+API_PREFIX = "/api"
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+              414: "uri_too_long", 429: "too_many_requests", 500: "internal",
+              503: "unavailable"}
+# Headline and advice of the Vietnamese error page, by status.
+PAGE_TEXT = {
+    400: ("Yêu cầu không hợp lệ", "Hãy kiểm tra lại từ khóa hoặc bộ lọc rồi tìm lại."),
+    404: ("Không tìm thấy trang", "Trang bạn tìm không có hoặc đã bị xóa. Hãy thử tìm bài viết."),
+    405: ("Phương thức không được hỗ trợ", "Trang này chỉ mở được bằng đường dẫn thông thường."),
+    414: ("Địa chỉ quá dài", "Hãy rút ngắn từ khóa hoặc bớt bộ lọc."),
+    429: ("Quá nhiều yêu cầu", "Xin chờ một lát rồi thử lại."),
+    500: ("Lỗi máy chủ", "Lỗi đã được ghi lại. Xin thử lại sau ít phút."),
+    503: ("Dịch vụ tạm thời chưa sẵn sàng", "Chỉ mục tìm kiếm chưa được nạp. Xin thử lại sau."),
+}
+
+log = logging.getLogger(__name__)
+
+
+def is_api() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def api_error(status: int, code: str, message: str) -> Response:
+    resp = jsonify(error={"code": code, "message": message})
+    resp.status_code = status
+    return resp
+
+
+def error_page(status: int, detail: str | None = None) -> Response:
+    title, advice = PAGE_TEXT.get(status, PAGE_TEXT[500])
+    html = render_template("error.html", status=status, title=title, advice=advice,
+                           detail=detail, q=request.args.get("q", "")[:200])
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _library_error(e: Exception) -> Response:
+    kind = classify(e)
+    if kind.status >= 500:
+        log.warning("%s on %s: %s", kind.code, request.path, e)
+    if is_api():
+        return api_error(kind.status, kind.code, str(e))
+    return error_page(kind.status, str(e) if kind.status == 400 else None)
+
+
+def install(app: Flask) -> None:
+    """App-wide handlers, so /api answers JSON even for URLs no view matched."""
+
+    @app.before_request
+    def _url_length():
+        limit = app.config["MAX_URL_CHARS"]
+        if len(request.full_path) > limit:
+            abort(414, description=f"The URL is longer than {limit} characters.")
+
+    app.register_error_handler(QueryError, _library_error)
+    app.register_error_handler(IndexProblem, _library_error)
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        status = e.code or 500
+        if is_api():
+            resp = api_error(status, HTTP_CODES.get(status, "error"), e.description or e.name)
+        else:
+            resp = error_page(status)
+        if status == 405 and getattr(e, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(e.valid_methods)
+        return resp
+
+    @app.errorhandler(Exception)
+    def _crash(e: Exception):
+        log.exception("unhandled error on %s", request.path)
+        if is_api():
+            return api_error(500, "internal", "Internal error; it has been logged.")
+        return error_page(500)

@@ -1,0 +1,42 @@
+"""gunicorn settings for ``newssearch serve`` (``gunicorn -c python:newssearch.web.gunicorn_conf``).
+
+Each value can be changed by environment (``NEWSSEARCH_WORKERS``, ``NEWSSEARCH_BIND``,
+``NEWSSEARCH_TIMEOUT``, ``NEWSSEARCH_ACCESS_LOG``) or on the gunicorn command line.
+
+- ``preload_app``: the app (index snapshot, analyzer model, caches) is loaded once in the
+  master and shared copy-on-write by the forked workers: a worker is warm when it starts.
+- workers: one per core plus one (search is CPU-bound Python; more only adds memory).
+- SIGHUP: gunicorn starts new workers from a re-loaded app and stops the old ones gracefully
+  (``graceful_timeout``), so a reload drops no request.
+- the request line may be up to 8190 bytes, so the app itself answers too-long URLs with its
+  own 414 (JSON under /api) from ``MAX_URL_CHARS`` (4096) on.
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = os.environ.get("NEWSSEARCH_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("NEWSSEARCH_WORKERS", "0")) or (os.cpu_count() or 1) + 1
+worker_class = "sync"
+preload_app = True
+timeout = int(os.environ.get("NEWSSEARCH_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = 0  # a restarted worker would lose the pages it shares with the master
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = os.environ.get("NEWSSEARCH_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("NEWSSEARCH_LOG_LEVEL", "info")
+# Client, time, request, status, bytes, microseconds, index version, user agent.
+access_log_format = ('%(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
+                     'v=%({x-index-version}o)s "%(a)s"')
+proc_name = "newssearch"
+
+
+def post_worker_init(worker) -> None:
+    """Each worker warms a new index generation in the background after a swap."""
+    from newssearch.web.warm import Refresher
+
+    Refresher(worker.wsgi.extensions["newssearch"]).start()

@@ -1,0 +1,198 @@
+"""The API's OpenAPI 3.1 description, served at /api/openapi.json.
+
+tests/test_openapi.py keeps it true: every /api route and every query parameter a view reads
+must be here, and real responses must validate against these schemas.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ..search import FACETS, MAX_PER_PAGE
+from .params import MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
+
+STR_OR_NULL = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, schema: dict, description: str, where: str = "query",
+           repeat: bool = False) -> dict:
+    p: dict[str, Any] = {"name": name, "in": where, "description": description,
+                         "required": where == "path"}
+    if repeat:
+        p.update(schema={"type": "array", "items": schema}, style="form", explode=True)
+    else:
+        p["schema"] = schema
+    return p
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "Bad parameter (code `bad_request`)."),
+    "503": _json(_ref("Error"), "No usable index (codes `no_index`, `rebuild_needed`, ...)."),
+}
+CONDITIONAL = {"304": {"description": "Not modified: If-None-Match holds the current ETag."}}
+TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
+DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
+
+SEARCH_PARAMS = [
+    _param("q", TEXT, 'Query: words, "phrases", -exclusion, OR, title: tag: category: source: '
+                      "author: from: to: prefixes."),
+    _param("tag", TEXT, "Only articles with every given tag.", repeat=True),
+    _param("category", TEXT, "Only articles in one of the given categories.", repeat=True),
+    _param("source", TEXT, "Only articles from one of the given sources.", repeat=True),
+    _param("from", DATE, "Published on or after this day."),
+    _param("to", DATE, "Published on or before this day."),
+    _param("sort", {"type": "string", "enum": ["relevance", "newest"], "default": "relevance"},
+           "Order of the hits."),
+    _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+           "Page number; a page past the end gives an empty list and the true total."),
+    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                        "default": 10}, "Hits per page."),
+    _param("facets", {"type": "string"},
+           f"Comma-separated facets to count (of {', '.join(FACETS)}); empty for none; "
+           "all when absent."),
+    _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
+           "Boost for recent articles (0 off, 0.5 up to +50%)."),
+]
+
+SCHEMAS: dict[str, dict] = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "additionalProperties": False,
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "Hit": {
+        "type": "object",
+        "required": ["id", "title", "url", "published", "category", "tags", "source", "author",
+                     "lead", "score", "title_html", "snippets"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "url": STR_OR_NULL,
+            "published": STR_OR_NULL, "category": STR_OR_NULL,
+            "tags": {"type": "array", "items": {"type": "string"}}, "source": STR_OR_NULL,
+            "author": STR_OR_NULL, "lead": {"type": "string"}, "score": {"type": "number"},
+            "title_html": {"type": "string", "description": "Escaped title with <mark>."},
+            "snippets": {"type": "array", "items": {"type": "string"},
+                         "description": "Escaped fragments with <mark>."},
+        },
+    },
+    "FacetValue": {
+        "type": "object", "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "hits", "facets", "suggestions",
+                     "relaxed", "elapsed_ms", "index_version"],
+        "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {"type": "object", "propertyNames": {"enum": list(FACETS)},
+                       "additionalProperties": {"type": "array", "items": _ref("FacetValue")}},
+            "suggestions": {"type": "object", "description": "accented / did_you_mean",
+                            "additionalProperties": {"type": "array",
+                                                     "items": {"type": "string"}}},
+            "relaxed": {"type": "boolean",
+                        "description": "No article had every word: partial matches."},
+            "elapsed_ms": {"type": "number"}, "index_version": {"type": "string"},
+        },
+    },
+    "Suggestions": {
+        "type": "object", "required": ["query", "suggestions"],
+        "properties": {"query": {"type": "string"},
+                       "suggestions": {"type": "array", "items": {"type": "string"}}},
+    },
+    "Article": {
+        "type": "object", "required": ["id", "title", "body"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "body": {"type": "array", "items": {"type": "string"}},
+            "lead": {"type": "string"}, "published": STR_OR_NULL, "crawled_at": STR_OR_NULL,
+            "author": STR_OR_NULL, "tags": {"type": "array", "items": {"type": "string"}},
+            "category": STR_OR_NULL, "url": STR_OR_NULL, "source": STR_OR_NULL,
+            "captions": {"type": "array", "items": {"type": "string"}},
+            "related_titles": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Stats": {
+        "type": "object", "required": ["articles", "published_span", "sources", "index_version"],
+        "properties": {
+            "articles": {"type": "integer"},
+            "published_span": {"oneOf": [{"type": "null"}, {
+                "type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}]},
+            "sources": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "index_bytes": {"type": "integer"}, "index_version": {"type": "string"},
+            "build": {"type": "string"},
+        },
+    },
+    "Health": {
+        "type": "object", "required": ["status"],
+        "properties": {
+            "status": {"enum": ["ok", "not_ready"]}, "index_version": {"type": "string"},
+            "articles": {"type": "integer"},
+            "index_age_seconds": {"type": ["number", "null"]},
+            "error": {"$ref": "#/components/schemas/Error/properties/error"},
+        },
+    },
+}
+
+
+def _get(summary: str, responses: dict, params: list | None = None,
+         cached: bool = True) -> dict:
+    op: dict[str, Any] = {"summary": summary, "parameters": params or [],
+                          "responses": {**responses, **(CONDITIONAL if cached else {})}}
+    return {"get": op}
+
+
+@cache
+def document() -> dict:
+    """The whole OpenAPI 3.1 document (built once; it is the same for every request)."""
+    article_id = _param("article_id", {"type": "string"},
+                        "Article id (may contain / and spaces; percent-encode them).", "path")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "newssearch API", "version": "1",
+                 "description": "Search over a Vietnamese news archive. Every error is "
+                                '{"error": {"code", "message"}}. Responses carry a weak ETag '
+                                "and X-Index-Version; send If-None-Match to get 304."},
+        "servers": [{"url": "/api"}],
+        "paths": {
+            "/search": _get("Search articles", {
+                "200": _json(_ref("SearchResult"), "One page of hits, facets, suggestions."),
+                **ERRORS}, SEARCH_PARAMS),
+            "/suggest": _get("Completions for a search box", {
+                "200": _json(_ref("Suggestions"), "Most frequent completions first."),
+                **ERRORS}, [
+                _param("q", TEXT, "What the reader typed so far."),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+                       "At most this many completions.")]),
+            "/articles/{article_id}": _get("One article as ingested", {
+                "200": _json(_ref("Article"), "The article."),
+                "404": _json(_ref("Error"), "No article with that id (code `not_found`)."),
+                "503": ERRORS["503"]}, [article_id]),
+            "/health": _get("Readiness for load balancers", {
+                "200": _json(_ref("Health"), "Serving: index loaded."),
+                "503": _json(_ref("Health"), "Not ready: no usable index.")}, cached=False),
+            "/stats": _get("Index statistics", {
+                "200": _json(_ref("Stats"), "Counts, date span, sources, size, version."),
+                "503": ERRORS["503"]}),
+            "/openapi.json": _get("This document", {
+                "200": {"description": "OpenAPI 3.1 document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}}}},
+                cached=False),
+            "/docs": _get("This document as a web page", {
+                "200": {"description": "HTML page.",
+                        "content": {"text/html": {"schema": {"type": "string"}}}}},
+                cached=False),
+        },
+        "components": {"schemas": SCHEMAS},
+    }

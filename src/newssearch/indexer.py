@@ -25,6 +25,7 @@ from .store import (
     prune_builds,
     switch_to,
     write_meta,
+    writing,
 )
 from .whoosh_compat import create_index, open_index
 
@@ -106,14 +107,16 @@ def rebuild(
     with WriteLock(root, wait=wait is not None, on_wait=wait):
         prune_builds(root)  # leftovers of killed builds
         build = new_build(root)
-        ix = create_index(build.path, build_schema())
-        todo = [(a, None, False) for a in _unique(articles, res, progress)]
-        _write(ix, todo, procs or default_procs(), progress, stage)
-        postings.write_merged(build.path)  # a fresh build: one set for all its segments
-        res.added = res.total = len(todo)
-        write_meta(build, articles=res.added, created=time.time())
-        write_manifest(build.path)  # last: a build without one is never published
-        switch_to(build)
+        with writing(build.path, f"The live index at {root} is unchanged.", remove=True):
+            ix = create_index(build.path, build_schema())
+            todo = [(a, None, False) for a in _unique(articles, res, progress)]
+            _write(ix, todo, procs or default_procs(), progress, stage)
+            postings.write_merged(build.path)  # a fresh build: one set for all its segments
+            res.added = res.total = len(todo)
+            write_meta(build, articles=res.added, created=time.time())
+            write_manifest(build.path)  # last: a build without one is never published
+        with writing(root, f"The live index is unchanged; {build.name} is removed next run."):
+            switch_to(build)
         prune_builds(root)
     res.build = build.name
     res.seconds = time.perf_counter() - t0
@@ -182,8 +185,10 @@ def update(
         if todo:
             res.updated = sum(1 for _, _, exists in todo if exists)
             res.added = len(todo) - res.updated
-            _write(ix, todo, procs or default_procs(), progress, stage)
-            _refresh_meta(build, ix)
+            with writing(build.path, "Articles of chunks already committed are updated; "
+                         "run the same update again to finish."):
+                _write(ix, todo, procs or default_procs(), progress, stage)
+                _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name
     res.seconds = time.perf_counter() - t0

@@ -20,7 +20,8 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -50,6 +51,32 @@ class IndexLockedError(IndexProblem):
     pass
 
 
+class IndexUnreadableError(IndexProblem):
+    """The index's files cannot be read (permissions, damage); the message names the path."""
+
+
+class IndexWriteError(IndexProblem):
+    """Writing failed (disk full, permissions); the message names the path."""
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.strerror}: {e.filename}" if e.filename else e.strerror
+    return f"{type(e).__name__}: {e}"[:300]
+
+
+@contextmanager
+def writing(path: Path, after: str, remove: bool = False) -> Iterator[None]:
+    """Turn a failed write under ``path`` into an IndexWriteError saying what state the index
+    is in (``after``); ``remove``: delete ``path``, a half-written build, to free the space."""
+    try:
+        yield
+    except OSError as e:
+        if remove:
+            shutil.rmtree(path, ignore_errors=True)
+        raise IndexWriteError(f"Writing to {path} failed ({_reason(e)}). {after}") from e
+
+
 @dataclass(frozen=True)
 class BuildInfo:
     root: Path
@@ -73,6 +100,8 @@ def current_build(root: Path) -> BuildInfo | None:
         name = (root / "CURRENT").read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
+    except OSError as e:
+        raise IndexUnreadableError(f"Cannot read the index at {root} ({_reason(e)}).") from e
     if not name or not (root / "builds" / name).is_dir():
         return None
     return BuildInfo(root, name)
@@ -145,7 +174,10 @@ def open_build(root: Path):
         raise NoIndexError(
             f"No index at {root}. Build one with: newssearch index --index {root} PATH..."
         )
-    meta = read_meta(build)
+    try:
+        meta = read_meta(build)
+    except OSError as e:
+        raise IndexUnreadableError(f"Cannot read the index at {build.path} ({_reason(e)}).") from e
     if meta.get("format") != FORMAT_VERSION or meta.get("analyzer") != ANALYZER_VERSION:
         raise RebuildNeededError(
             f"The index at {root} was built by an incompatible version of newssearch "
@@ -153,7 +185,15 @@ def open_build(root: Path):
             f"reads format {FORMAT_VERSION}, analyzer {ANALYZER_VERSION}). A rebuild is needed: "
             f"newssearch index --rebuild --index {root} PATH..."
         )
-    return build, open_index(build.path)
+    try:
+        ix = open_index(build.path)
+        ix.reader().close()  # segment files are opened here: damage shows now, with the path
+    except Exception as e:  # any failure to read is this one problem
+        raise IndexUnreadableError(
+            f"The index build at {build.path} cannot be read ({_reason(e)}). Rebuild it: "
+            f"newssearch index --rebuild --index {root} PATH..."
+        ) from e
+    return build, ix
 
 
 # fd -> pid of the write locks this process holds; see _after_fork_in_child.

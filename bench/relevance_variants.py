@@ -45,13 +45,15 @@ import numpy as np
 
 from newssearch.analysis import Token, analyze, is_folded, stopwords
 from newssearch.ingest import IngestReport, iter_articles
+from newssearch.search import RankingConfig
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]
 QTYPES = ["title", "title_noaccent", "keywords", "keywords_noaccent", "lead"]
-K1, B = 1.2, 0.75
+_CFG = RankingConfig()  # the engine's shipped weights, not a copy of them
+K1, B = _CFG.k1, _CFG.b
 PARTS = ("title", "lead", "body")
-PART_BOOST = {"title": 3.0, "lead": 1.5, "body": 1.0}
+PART_BOOST = {p: _CFG.boost(p) for p in ("title", "lead", "body")}
 FOLDED_WEIGHT_ACCENTED = 0.5
 MAX_UNITS = 16
 TOP_K = 10

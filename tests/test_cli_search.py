@@ -57,7 +57,7 @@ def test_search_json_hits_in_rank_order(run, search_engine):
     r = run("search", "--json", "bóng đá", "--limit", "20")
     data = json.loads(r.stdout)
     expected = search_engine.search("bóng đá", per_page=20)
-    assert [h["id"] for h in data["hits"]] == [h.id for h in expected.hits]
+    assert [h["id"] for h in data["hits"]] == [h.article.id for h in expected.hits]
     assert data["total"] == expected.total and data["per_page"] == 20
     scores = [h["score"] for h in data["hits"]]
     assert scores == sorted(scores, reverse=True)
@@ -81,7 +81,7 @@ def test_search_filters(run, search_index, search_engine):
             "--sort", "newest", "--limit", "50")
     want = search_engine.search("bóng đá", per_page=50, sort="newest", filters=Filters(
         date_from=date(2020, 10, 25), date_to=date(2021, 4, 30)))
-    assert json_hits(r) == [h.id for h in want.hits]
+    assert json_hits(r) == [h.article.id for h in want.hits]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_run_queries_writes_the_run_file(run, eval_files, tmp_path, search_engin
     assert d1[0][2] == SEED
     assert [p[2] for p in rows if p[0] == "D3-keywords"] == ["kiemthu%2Fbai%20viet%201"]
     assert [p[2] for p in rows if p[0] == "D4-keywords"] == [
-        h.id for h in search_engine.search("bóng đá", per_page=5).hits]
+        h.article.id for h in search_engine.search("bóng đá", per_page=5).hits]
 
 
 def test_eval_prints_the_table(run, eval_files, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import highlight
-from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
+from newssearch.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
 from newssearch.highlight import mark_text, snippets
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -288,7 +288,7 @@ def _ref_scan(text: str, exact, folded) -> tuple[list[int], list[int], list[_Ref
         whole = normalize(raw)
         if whole in exact or fold(whole) in folded:
             hits.append(fold(whole))
-        parts = _PART_RE.findall(raw)
+        parts = PART_RE.findall(raw)
         if len(parts) > 1:
             for part in parts:
                 n = normalize(part)
@@ -396,10 +396,10 @@ def ref_snippets(text: str, exact, folded, fragment_chars=180, max_fragments=3) 
 def _term_sets(title: str, body: str, rng: random.Random) -> list[tuple[set[str], set[str]]]:
     """Varied queries for one article: exact only, folded only, both, composites, compounds,
     terms no token has, a non-Latin term (the full-walk path), nothing at all."""
-    t_syls = [normalize(s) for s in _PART_RE.findall(title)] or ["x"]
+    t_syls = [normalize(s) for s in PART_RE.findall(title)] or ["x"]
     b_toks = TOKEN_RE.findall(body)
-    b_syls = [normalize(s) for s in _PART_RE.findall(body)] or ["x"]
-    comps = [normalize(t) for t in b_toks if not _PART_RE.fullmatch(t)]
+    b_syls = [normalize(s) for s in PART_RE.findall(body)] or ["x"]
+    comps = [normalize(t) for t in b_toks if not PART_RE.fullmatch(t)]
     pick = rng.sample(t_syls, min(3, len(t_syls)))
     more = rng.sample(b_syls, min(4, len(b_syls)))
     sets = [
@@ -414,7 +414,7 @@ def _term_sets(title: str, body: str, rng: random.Random) -> list[tuple[set[str]
     ]
     if comps:
         c = rng.choice(comps)
-        parts = [normalize(p) for p in _PART_RE.findall(c)]
+        parts = [normalize(p) for p in PART_RE.findall(c)]
         sets.append(({c}, set()))
         sets.append((set(), {fold(c)}))
         sets.append(({parts[0]}, {fold(parts[-1])}))
@@ -487,7 +487,7 @@ def test_matches_reference_on_fuzzed_text() -> None:
         # With combining marks the skeleton drops characters, without it maps one to one.
         text = _fuzz_text(rng, rng.choice((30, 120, 500, 1500)), marks=round_ % 2 == 0)
         toks = TOKEN_RE.findall(text) or ["a"]
-        parts = _PART_RE.findall(text) or ["a"]
+        parts = PART_RE.findall(text) or ["a"]
         pool = [normalize(t) for t in toks + parts]
         pool += [fold(p) for p in pool] + ["a", "o", "d", "tho", "a-a", "a.o", "i", "k", "ss"]
         exact = set(rng.sample(pool, min(len(pool), rng.randint(0, 4))))
@@ -552,8 +552,8 @@ def test_skeleton_table_covers_all_of_unicode() -> None:
 def test_token_re_is_what_the_fast_paths_assume() -> None:
     """highlight.py's skeleton search and fast tokenizer assume this token shape;
     if the analyzer's changes, they need revisiting (the reference tests would then fail too)."""
-    syl = highlight._SYL
-    assert _PART_RE.pattern == syl
+    syl = r"(?:[^\W_]|[\u0300-\u036f])+"
+    assert SYLLABLE == PART_RE.pattern == syl
     assert TOKEN_RE.pattern == rf"{syl}(?:[.,\-]{syl})*"
     assert highlight._TOKEN_FAST.pattern == r"[\w\u0300-\u036f]+(?:[.,\-][\w\u0300-\u036f]+)*"
 

@@ -286,7 +286,7 @@ def test_open_searcher_survives_a_rebuild(sample_index_copy: Path, sample_articl
     root = sample_index_copy
     eng = SearchEngine(root)
     r1 = eng.search("phong tho")
-    assert r1.hits[0].id == SEED_ID
+    assert r1.hits[0].article.id == SEED_ID
     old_snap = eng.snapshot()
     old_build = current_build(root)
     t0 = time.monotonic()
@@ -294,19 +294,19 @@ def test_open_searcher_survives_a_rebuild(sample_index_copy: Path, sample_articl
     res = rebuild(root, others, procs=1)
     r2 = eng.search("phong tho")
     if time.monotonic() - t0 < 0.9:  # still within the engine's refresh interval
-        assert r2.index_version == r1.index_version and r2.hits[0].id == SEED_ID
+        assert r2.index_version == r1.index_version and r2.hits[0].article.id == SEED_ID
     assert current_build(root).name == res.build != old_build.name
     assert old_build.path.is_dir()  # kept for searchers still reading it
     # The old snapshot keeps reading the old build.
     docnum = old_snap.searcher.document_number(id=SEED_ID)
-    assert old_snap.stored(docnum)["id"] == SEED_ID
+    assert old_snap.article(docnum).id == SEED_ID
     time.sleep(1.1)
     assert eng.index_version.startswith(res.build + ".")
     r3 = eng.search("phong tho")
-    assert SEED_ID not in [h.id for h in r3.hits]
-    assert eng.stats()["articles"] == 3
+    assert SEED_ID not in [h.article.id for h in r3.hits]
+    assert eng.stats().articles == 3
     first = others[0]
-    assert eng.search(first.title).hits[0].id == first.id
+    assert eng.search(first.title).hits[0].article.id == first.id
     old_snap.close()
 
 
@@ -353,9 +353,9 @@ def test_rebuild_killed_midway_leaves_the_previous_index_serving(sample_index_co
     assert current_build(root) == old
     assert doc_count(root) == SAMPLE_COUNT
     eng = SearchEngine(root)
-    assert eng.stats()["articles"] == SAMPLE_COUNT
-    assert eng.stats()["build"] == old.name
-    assert eng.search("phong tho").hits[0].id == SEED_ID
+    assert eng.stats().articles == SAMPLE_COUNT
+    assert eng.stats().build == old.name
+    assert eng.search("phong tho").hits[0].article.id == SEED_ID
     # The kernel released the lock: a new rebuild runs and clears the abandoned build away.
     res = rebuild(root, sample_articles[:3], procs=1)
     assert abandoned[0] not in builds(root)
@@ -380,4 +380,4 @@ def test_replaced_snapshots_are_closed_after_a_grace_period(sample_index_copy: P
     third = eng.snapshot()
     assert third is not second
     assert first.searcher.is_closed  # older than the grace period: closed
-    assert eng.search("phong tho").hits[0].id == SEED_ID
+    assert eng.search("phong tho").hits[0].article.id == SEED_ID

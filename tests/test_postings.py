@@ -35,7 +35,7 @@ def _results(root: Path) -> list[list[tuple[str, float]]]:
     out = []
     for q in QUERIES:
         res = eng.search(q, per_page=20, snippets=False, suggest=False)
-        out.append([(h.id, h.score) for h in res.hits] + [("total", res.total)])
+        out.append([(h.article.id, h.score) for h in res.hits] + [("total", res.total)])
     eng.snapshot().close()
     return out
 
@@ -111,9 +111,9 @@ def test_update_keeps_the_merged_set_for_the_segments_it_covers(multi_index_copy
     eng = SearchEngine(root)
     flat = eng.snapshot().flat
     assert flat.missing == [] and len(flat.parts) == 2
-    assert [h.id for h in eng.search("zorbaland").hits] == [changed.id]
+    assert [h.article.id for h in eng.search("zorbaland").hits] == [changed.id]
     old = eng.search(f'"{sample_articles[5].title}"')
-    assert changed.id not in [h.id for h in old.hits]
+    assert changed.id not in [h.article.id for h in old.hits]
     eng.snapshot().close()
     # A merged set whose segments changed is not used (and sync replaces it).
     build = current_build(root).path
@@ -159,11 +159,11 @@ def test_update_and_delete_keep_flat_postings_in_step(sample_index_copy: Path,
     segs = _segments(build)
     assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(segs)
     eng = SearchEngine(root)
-    assert [h.id for h in eng.search("zorbaland").hits] == [changed.id]
+    assert [h.article.id for h in eng.search("zorbaland").hits] == [changed.id]
     # The replaced version is deleted in a segment that was not merged away.
     assert eng.snapshot().live.sum() == len(sample_articles) < eng.snapshot().n
     old = eng.search(f'"{sample_articles[0].title}"')
-    assert changed.id not in [h.id for h in old.hits]
+    assert changed.id not in [h.article.id for h in old.hits]
     eng.snapshot().close()
     with_flat = _results(root)
     delete(root, [changed.id, sample_articles[1].id])
@@ -171,7 +171,7 @@ def test_update_and_delete_keep_flat_postings_in_step(sample_index_copy: Path,
     assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(segs)
     eng = SearchEngine(root)
     assert eng.search("zorbaland").total == 0
-    assert eng.stats()["articles"] == len(sample_articles) - 2
+    assert eng.stats().articles == len(sample_articles) - 2
     eng.snapshot().close()
     after = _results(root)
     gone = {changed.id, sample_articles[1].id}

@@ -23,9 +23,9 @@ import pytest
 from conftest import CRAFTED_SOURCE, MARKER, SPACE_ID
 
 from newssearch import evaluation
-from newssearch.analysis import _PART_RE, fold, normalize
+from newssearch.analysis import PART_RE, fold, normalize
 from newssearch.querylang import QueryError
-from newssearch.search import Filters, SearchEngine
+from newssearch.search import Facet, Filters, SearchEngine
 
 SEED = "seed_phong_tho.txt"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -38,7 +38,7 @@ def nfd(s: str) -> str:
 
 
 def ids(res) -> list[str]:
-    return [h.id for h in res.hits]
+    return [h.article.id for h in res.hits]
 
 
 def all_ids(engine: SearchEngine, q: str, **kw) -> list[str]:
@@ -52,7 +52,7 @@ def full_text(a) -> str:
 
 
 def syllables(text: str) -> list[str]:
-    return [normalize(m.group()) for m in _PART_RE.finditer(text)]
+    return [normalize(m.group()) for m in PART_RE.finditer(text)]
 
 
 def has_phrase(text: str, phrase: str) -> bool:
@@ -65,7 +65,7 @@ def month(a) -> str | None:
 
 
 def facet_dict(res, name: str) -> dict[str, int]:
-    return {f["value"]: f["count"] for f in res.facets[name]}
+    return {f.value: f.count for f in res.facets[name]}
 
 
 def plain(fragment: str) -> str:
@@ -83,9 +83,9 @@ def test_phong_tho_finds_the_seed_page_first(search_engine):
 
 def test_accent_free_query_suggests_the_accented_form(search_engine):
     res = search_engine.search("phong tho")
-    assert "Phong Thổ" in res.suggestions.get("accented", [])
+    assert "Phong Thổ" in res.suggestions.accented
     # An accented query needs no accent suggestion.
-    assert "accented" not in search_engine.search("Phong Thổ").suggestions
+    assert not search_engine.search("Phong Thổ").suggestions.accented
 
 
 def test_old_and_new_tone_placement_are_one_word(search_engine, search_index):
@@ -237,7 +237,7 @@ def test_category_and_source_filters(search_engine, search_index):
     assert search_engine.search("source:dantri.com.vn").total == len(dantri) == 277
     assert set(all_ids(search_engine, f"source:{CRAFTED_SOURCE}")) == {
         r["id"] for r in search_index.crafted}
-    assert search_engine.search(f"Lai Châu source:{CRAFTED_SOURCE}").hits[0].id == "x-laichau"
+    assert search_engine.search(f"Lai Châu source:{CRAFTED_SOURCE}").hits[0].article.id == "x-laichau"
     # Filters given both in the query and as Filters: both apply.
     res = search_engine.search('category:"Thể thao"',
                                filters=Filters(sources=[CRAFTED_SOURCE]))
@@ -263,7 +263,7 @@ def test_date_filters_in_filters_object(search_engine, search_index):
 
 def test_sort_newest_orders_by_date(search_engine, search_index):
     res = search_engine.search("bóng đá", sort="newest", per_page=100)
-    dates = [search_index.by_id[h.id].published for h in res.hits]
+    dates = [search_index.by_id[h.article.id].published for h in res.hits]
     assert dates == sorted(dates, reverse=True)
     newest = max(a.published for a in search_index.articles if a.published)
     assert search_index.by_id[ids(search_engine.search("", sort="newest"))[0]].published == newest
@@ -272,10 +272,10 @@ def test_sort_newest_orders_by_date(search_engine, search_index):
 def test_recency_reorders_but_keeps_the_hits(search_engine):
     plain_ = search_engine.search("bóng đá", per_page=100)
     boosted = search_engine.search("bóng đá", per_page=100, recency=1.0)
-    assert {h.id for h in boosted.hits} == {h.id for h in plain_.hits}
-    before = {h.id: h.score for h in plain_.hits}
-    assert all(h.score >= before[h.id] - 1e-3 for h in boosted.hits)
-    assert any(h.score > before[h.id] + 1e-3 for h in boosted.hits)
+    assert {h.article.id for h in boosted.hits} == {h.article.id for h in plain_.hits}
+    before = {h.article.id: h.score for h in plain_.hits}
+    assert all(h.score >= before[h.article.id] - 1e-3 for h in boosted.hits)
+    assert any(h.score > before[h.article.id] + 1e-3 for h in boosted.hits)
 
 
 def test_sort_newest_keeps_the_same_hits(search_engine):
@@ -320,7 +320,7 @@ def test_marks_around_matches(search_engine):
     assert seed.snippets and all("<mark>" in s for s in seed.snippets)
     for s in [seed.title_html, *seed.snippets]:
         for m in MARK_RE.findall(s):
-            assert {fold(normalize(x)) for x in _PART_RE.findall(html.unescape(m))} <= {
+            assert {fold(normalize(x)) for x in PART_RE.findall(html.unescape(m))} <= {
                 "phong", "tho"}, m
     # An accented query marks exact forms only: "Thổ" but not "thơ".
     res = search_engine.search("Châu")
@@ -332,8 +332,8 @@ def test_marks_around_matches(search_engine):
 
 def test_html_in_articles_comes_back_escaped(search_engine, search_index):
     res = search_engine.search("mã độc")
-    hit = next(h for h in res.hits if h.id == "x-script")
-    assert hit.title == search_index.by_id["x-script"].title  # plain text, as printed
+    hit = next(h for h in res.hits if h.article.id == "x-script")
+    assert hit.article.title == search_index.by_id["x-script"].title  # plain text, as printed
     for s in [hit.title_html, *hit.snippets]:
         assert "<script" not in s and "<b>" not in s
         assert set(re.findall(r"</?[a-z]+", s)) <= {"<mark", "</mark"}
@@ -350,11 +350,11 @@ def test_snippets_are_slices_of_the_original_text(search_engine, search_index, q
     res = search_engine.search(q, per_page=10)
     assert res.hits
     for h in res.hits:
-        a = search_index.by_id[h.id]
+        a = search_index.by_id[h.article.id]
         original = "\n".join([a.lead, *a.captions, *a.body])
         assert plain(h.title_html) == a.title
         for s in h.snippets:
-            assert plain(s) in original, (h.id, s)
+            assert plain(s) in original, (h.article.id, s)
             if "_" not in original:
                 assert "_" not in s
 
@@ -363,9 +363,9 @@ def test_hits_carry_the_stored_fields(search_engine, search_index):
     res = search_engine.search("Quenzelo")
     h = res.hits[0]
     a = search_index.by_id[SPACE_ID]
-    assert (h.id, h.title, h.url, h.category, h.source, h.lead) == (
+    assert (h.article.id, h.article.title, h.article.url, h.article.category, h.article.source, h.article.lead) == (
         a.id, a.title, a.url, a.category, a.source, a.lead)
-    assert h.published.startswith("2019-09-09")
+    assert h.article.published.isoformat().startswith("2019-09-09")
     json.dumps(res.to_dict(), ensure_ascii=False)  # serialisable as is
 
 
@@ -391,8 +391,8 @@ def test_facets_on_a_hand_counted_subset(search_engine, search_index):
     for name in ("category", "source", "tags", "month"):
         assert facet_dict(res, name) == dict(exp[name]), name
     # Facets are sorted by count, then by value (month: chronological).
-    assert res.facets["tags"][0] == {"value": MARKER, "count": 4}
-    months = [f["value"] for f in res.facets["month"]]
+    assert res.facets["tags"][0] == Facet(MARKER, 4)
+    months = [f.value for f in res.facets["month"]]
     assert months == sorted(months)
 
 
@@ -433,35 +433,35 @@ def test_facet_selection(search_engine):
 
 def test_facets_merge_nfc_and_nfd_spellings(search_engine):
     res = search_engine.search(f"source:{CRAFTED_SOURCE}")
-    tags = [f for f in res.facets["tags"] if unicodedata.normalize("NFC", f["value"]) == "du lịch"]
+    tags = [f for f in res.facets["tags"] if unicodedata.normalize("NFC", f.value) == "du lịch"]
     cats = [f for f in res.facets["category"]
-            if unicodedata.normalize("NFC", f["value"]) == "Văn hóa"]
-    assert [f["count"] for f in tags] == [2]
-    assert [f["count"] for f in cats] == [2]
+            if unicodedata.normalize("NFC", f.value) == "Văn hóa"]
+    assert [f.count for f in tags] == [2]
+    assert [f.count for f in cats] == [2]
 
 
 # ------------------------------------------------------------------ suggestions
 def test_did_you_mean_for_a_misspelling_without_results(search_engine):
     res = search_engine.search("Zorbalandd")
     assert res.total == 0
-    assert [s.lower() for s in res.suggestions["did_you_mean"]] == ["zorbaland"]
+    assert [s.lower() for s in res.suggestions.did_you_mean] == ["zorbaland"]
     res = search_engine.search("Quenzeloo Zorbalandd")
     assert res.total == 0
-    assert [s.lower() for s in res.suggestions["did_you_mean"]] == ["quenzelo zorbaland"]
+    assert [s.lower() for s in res.suggestions.did_you_mean] == ["quenzelo zorbaland"]
     # Correct words get no correction.
-    assert "did_you_mean" not in search_engine.search("Quenzelo").suggestions
+    assert not search_engine.search("Quenzelo").suggestions.did_you_mean
 
 
 def test_did_you_mean_shows_words_not_segmented_terms(search_engine):
     res = search_engine.search("vietnaam")
     assert res.total == 0
-    assert res.suggestions["did_you_mean"]
-    assert "_" not in res.suggestions["did_you_mean"][0]
+    assert res.suggestions.did_you_mean
+    assert "_" not in res.suggestions.did_you_mean[0]
 
 
 def test_did_you_mean_prefers_the_nearest_word(search_engine):
     res = search_engine.search("phongg")
-    assert res.suggestions["did_you_mean"] == ["phong"]
+    assert res.suggestions.did_you_mean == ["phong"]
 
 
 def test_suggest_completes_the_last_syllable(search_engine):
@@ -529,15 +529,16 @@ def test_bad_parameters_are_query_errors(search_engine, kw):
 
 def test_stats(search_engine, search_index):
     st = search_engine.stats()
-    assert st["articles"] == len(search_index.articles)
-    assert st["sources"] == {"dantri.com.vn": 277, CRAFTED_SOURCE: len(search_index.crafted)}
-    assert st["index_version"] == search_engine.index_version
+    assert st.articles == len(search_index.articles)
+    assert st.sources == {"dantri.com.vn": 277, CRAFTED_SOURCE: len(search_index.crafted)}
+    assert st.index_version == search_engine.index_version
+    assert "path" not in st.to_dict()  # the server's file layout is none of a client's business
 
 
 def test_stats_published_span(search_engine, search_index):
     days = [a.published.astimezone(VN).date().isoformat()
             for a in search_index.articles if a.published]
-    assert search_engine.stats()["published_span"] == [min(days), max(days)]
+    assert search_engine.stats().published_span == [min(days), max(days)]
 
 
 def test_article_lookup(search_engine, search_index):
@@ -635,13 +636,10 @@ def test_engine_sees_a_rebuild(tmp_path, search_index):
 
     root = tmp_path / "idx"
     shutil.copytree(search_index.root, root)
-    eng = SearchEngine(root)
+    eng = SearchEngine(root, refresh_seconds=0)  # re-check the index on every call
     v1 = eng.index_version
     assert eng.search("Quenzelo").total == 1
     rebuild(root, [search_index.by_id["x-ubnd"]], procs=1)
-    import newssearch.search as s
-
-    eng._checked -= s.REFRESH_SECONDS + 1  # skip the 1 s re-check interval
     assert eng.index_version != v1
     assert eng.search("Quenzelo").total == 0 and ids(eng.search("Mường Tè")) == ["x-ubnd"]
 
@@ -657,32 +655,33 @@ def test_query_of_stopwords_only_requires_every_word(search_engine, search_index
                 if {fold(w) for w in words} <= {fold(s) for s in syllables(full_text(a))}}
     res = search_engine.search(" ".join(words), per_page=100)
     assert not res.relaxed and 0 < res.total == len(expected)
-    assert {h.id for h in res.hits} <= expected
+    assert {h.article.id for h in res.hits} <= expected
 
 
-def test_relaxed_scoring_is_bounded_but_counts_everything(search_engine, search_index,
-                                                          monkeypatch):
-    from newssearch import search as search_mod
+def test_relaxed_scoring_is_bounded_but_counts_everything(search_engine, search_index):
+    from newssearch.search import RankingConfig
 
     q = f"Quenzelo {MARKER} bóng đá"  # no article has all four: falls back to any of them
     full = search_engine.search(q, per_page=100, facets=["category"])
     assert full.relaxed and full.total > 5
-    monkeypatch.setattr(search_mod, "RELAXED_SCORE_MAX", 5)
-    bounded = search_engine.search(q, per_page=100, facets=["category"])
+    few = SearchEngine(search_index.root, config=RankingConfig(relaxed_score_max=5))
+    bounded = few.search(q, per_page=100, facets=["category"])
     assert bounded.total == full.total and bounded.facets == full.facets
     # The five scored are the ones matching the most words (ties: the earlier indexed).
     units = {"quenzelo", "zorbaland", "bong", "da"}
     matched = [(len(units & {fold(s) for s in syllables(full_text(a))}), -i, a.id)
                for i, a in enumerate(search_index.articles)]
     expected = {i for _, _, i in sorted(matched, reverse=True)[:5]}
-    scored = {h.id for h in bounded.hits if h.score > 0}
+    scored = {h.article.id for h in bounded.hits if h.score > 0}
     assert scored == expected
-    assert [h.id for h in bounded.hits[:5]] == [
-        h.id for h in full.hits if h.id in expected]  # in the order full scoring gives them
+    assert [h.article.id for h in bounded.hits[:5]] == [
+        h.article.id for h in full.hits if h.article.id in expected]  # in the order full scoring gives them
 
 
 def test_phrase_on_candidates_agrees_with_whoosh_phrase_query(search_engine, search_index):
     import numpy as np
+
+    from newssearch.search.phrases import phrase_among, phrase_docs
 
     snap = search_engine.snapshot()
     rng = np.random.default_rng(7)
@@ -690,37 +689,37 @@ def test_phrase_on_candidates_agrees_with_whoosh_phrase_query(search_engine, sea
                           (("body_f",), ("viet", "nam")),
                           (("title_f", "lead_f", "body_f"), ("uy", "ban", "nhan", "dan")),
                           (("body",), ("của", "các"))]:
-        everywhere = set(snap.phrase_docs(fields, words).tolist())
+        everywhere = set(phrase_docs(snap, fields, words).tolist())
         assert everywhere
         cand = np.sort(rng.choice(snap.n, size=150, replace=False)).astype(np.int32)
         cand = np.union1d(cand, np.array(sorted(everywhere)[:20], dtype=np.int32))
         cand = cand.astype(np.int32)
-        got = snap.phrase_among(fields, words, cand)
+        got = phrase_among(snap, fields, words, cand)
         assert [bool(x) for x in got] == [int(d) in everywhere for d in cand], words
 
 
 def test_did_you_mean_splits_words_run_together(search_engine, sample_index):
     res = search_engine.search("laichau")
     assert res.total == 0
-    assert res.suggestions["did_you_mean"] == ["lai chau"]
+    assert res.suggestions.did_you_mean == ["lai chau"]
     # The bundled sample has "Lai Châu" only in bodies (as one pyvi word): found there too.
     res = SearchEngine(sample_index).search("laichau")
-    assert res.total == 0 and res.suggestions["did_you_mean"] == ["lai chau"]
-    assert SearchEngine(sample_index).search("phongtho").suggestions["did_you_mean"] == [
+    assert res.total == 0 and res.suggestions.did_you_mean == ["lai chau"]
+    assert SearchEngine(sample_index).search("phongtho").suggestions.did_you_mean == [
         "phong tho"]
 
 
 def test_vocabulary_finds_every_syllable_within_two_edits(search_engine):
-    from newssearch.search import _edit_distance
+    from newssearch.search.spelling import edit_distance, vocabulary
 
     snap = search_engine.snapshot()
-    vocab = snap.vocabulary("title_f")
+    vocab = vocabulary(snap, "title_f")
     terms = [t.decode() for t in snap.reader.lexicon("title_f")]
     syls = [t for t in terms if "_" not in t and len(t) <= 12]
     for word in ["phongg", "lai", "chua", "vietnaam", "thhanh", "x", "nguoiii"]:
-        want = {t for t in syls if _edit_distance(word, t) <= 2}
+        want = {t for t in syls if edit_distance(word, t) <= 2}
         assert vocab.near(word) == want, word
-        assert vocab.near(word, 1) == {t for t in want if _edit_distance(word, t) <= 1}
+        assert vocab.near(word, 1) == {t for t in want if edit_distance(word, t) <= 1}
 
 
 def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
@@ -728,7 +727,9 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
     from the article's own text, the index's field lengths and the part boosts."""
     import math
 
-    from newssearch.search import K1, PART_BOOST, B
+    from newssearch.search import RankingConfig
+
+    cfg = RankingConfig()
 
     snap = search_engine.snapshot()
     term = "zorbaland"
@@ -741,16 +742,16 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
     df = max(dfs.values())
     idf = math.log(1 + (snap.doc_count - df + 0.5) / (df + 0.5))
     for h in res.hits:
-        a = search_index.by_id[h.id]
-        docnum = snap.searcher.document_number(id=h.id)
+        a = search_index.by_id[h.article.id]
+        docnum = snap.searcher.document_number(id=h.article.id)
         tf = 0.0
         for p, fn in parts.items():
             n = [fold(s) for s in syllables(fn(a))].count(term)
             f = p + "_f"
-            norm = 1 - B + B * snap.lengths[f][docnum] / snap.avglen[f]
-            tf += PART_BOOST[p] * n / norm
-        want = idf * tf * (K1 + 1) / (tf + K1)
-        assert h.score == pytest.approx(want, rel=1e-3), h.id
+            norm = 1 - cfg.b + cfg.b * snap.lengths[f][docnum] / snap.avglen[f]
+            tf += cfg.boost(p) * n / norm
+        want = idf * tf * (cfg.k1 + 1) / (tf + cfg.k1)
+        assert h.score == pytest.approx(want, rel=1e-3), h.article.id
 
 
 def test_long_accent_free_title_suggests_the_title_as_printed(search_engine, search_index):
@@ -763,10 +764,10 @@ def test_long_accent_free_title_suggests_the_title_as_printed(search_engine, sea
         syls = [t for t in analyze(a.title, words=False) if t.kind == "syl"]
         typed = " ".join(t.folded for t in syls)
         res = search_engine.search(typed)
-        assert res.hits[0].id == a.id
+        assert res.hits[0].article.id == a.id
         # From its first syllable to its last, punctuation and casing as printed.
         printed = a.title[syls[0].startchar:syls[-1].endchar]
-        assert res.suggestions.get("accented") == [printed], typed
+        assert res.suggestions.accented == [printed], typed
         checked += 1
     assert checked >= 5
 
@@ -780,4 +781,4 @@ def test_long_query_gets_no_word_by_word_accent_guess(search_engine, search_inde
     typed = " ".join(halves[1] + halves[0])  # ten syllables no text holds in this order
     res = search_engine.search(typed)
     assert res.total > 0
-    assert "accented" not in res.suggestions
+    assert not res.suggestions.accented

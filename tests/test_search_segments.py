@@ -41,10 +41,10 @@ def test_facets_count_every_segment(multi):
     res = eng.search("", facets=True)
     assert res.total == len(arts)
     want_cat = Counter(a.category for a in arts if a.category)
-    assert {f["value"]: f["count"] for f in res.facets["category"]} == dict(want_cat)
+    assert {f.value: f.count for f in res.facets["category"]} == dict(want_cat)
     want_month = Counter(a.published.astimezone(LOCAL_TZ).strftime("%Y-%m")
                          for a in arts if a.published)
-    assert {f["value"]: f["count"] for f in res.facets["month"]} == dict(want_month)
+    assert {f.value: f.count for f in res.facets["month"]} == dict(want_month)
 
 
 def test_date_filter_and_newest_across_segments(multi):
@@ -53,12 +53,12 @@ def test_date_filter_and_newest_across_segments(multi):
     in_dec = {a.id for a in dated
               if a.published.astimezone(LOCAL_TZ).strftime("%Y-%m") == "2020-12"}
     res = eng.search("from:2020-12-01 to:2020-12-31", per_page=100)
-    assert {h.id for h in res.hits} == in_dec and res.total == len(in_dec)
+    assert {h.article.id for h in res.hits} == in_dec and res.total == len(in_dec)
     newest = eng.search("", sort="newest", per_page=5)
-    assert newest.hits[0].published == max(dated, key=lambda a: a.published).published.isoformat()
+    assert newest.hits[0].article.published == max(dated, key=lambda a: a.published).published
 
 
 def test_search_finds_articles_in_every_segment(multi):
     eng, arts = multi
     for a in (arts[0], arts[100], arts[-2]):
-        assert eng.search(f'"{a.title}"', per_page=3).hits[0].id == a.id
+        assert eng.search(f'"{a.title}"', per_page=3).hits[0].article.id == a.id

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .analysis import _PART_RE, fold, normalize
+from .analysis import PART_RE, fold, normalize
 
 Form = tuple[str, ...]
 
@@ -26,7 +26,7 @@ class Abbreviations:
 
 
 def _syllables(text: str) -> Form:
-    return tuple(normalize(m.group()) for m in _PART_RE.finditer(text))
+    return tuple(normalize(m.group()) for m in PART_RE.finditer(text))
 
 
 def parse_table(lines: list[str]) -> Abbreviations:

@@ -23,12 +23,13 @@ from importlib import resources
 ANALYZER_VERSION = 1
 
 # A syllable: letters, digits and combining marks (NFD text), no underscore.
-_SYL = r"(?:[^\W_]|[\u0300-\u036f])+"
+# One syllable: letters, digits and combining marks, never "_" (which joins pyvi words).
+SYLLABLE = r"(?:[^\W_]|[\u0300-\u036f])+"
 # Syllables joined by . , - without spaces stay whole as well: 8.848, 20,49, KT-XH, TP.HCM.
-TOKEN_RE = re.compile(rf"{_SYL}(?:[.,\-]{_SYL})*")
-_PART_RE = re.compile(_SYL)
+TOKEN_RE = re.compile(rf"{SYLLABLE}(?:[.,\-]{SYLLABLE})*")
+PART_RE = re.compile(SYLLABLE)
 # Punctuation that pyvi feeds to its CRF as separate items (context features).
-_CRF_ITEM_RE = re.compile(rf"{_SYL}(?:[.,]\d+)*|[^\s\w]|\n")
+_CRF_ITEM_RE = re.compile(rf"{SYLLABLE}(?:[.,]\d+)*|[^\s\w]|\n")
 
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _NEW_STYLE_ENDINGS = ("oa", "oe", "uy")
@@ -62,7 +63,7 @@ def normalize(text: str) -> str:
 
 def _split_keep(text: str) -> list[str]:
     # Retone each letter run separately; separators (. , - _ spaces) pass through.
-    return re.findall(rf"{_SYL}|[^\w\u0300-\u036f]+|_", text)
+    return re.findall(rf"{SYLLABLE}|[^\w\u0300-\u036f]+|_", text)
 
 
 @lru_cache(maxsize=200_000)
@@ -183,7 +184,7 @@ def analyze(text: str, words: bool = True) -> list[Token]:
     for m in TOKEN_RE.finditer(text):
         raw = m.group()
         start = m.start()
-        if _PART_RE.fullmatch(raw):
+        if PART_RE.fullmatch(raw):
             t = normalize(raw)
             out.append(Token("syl", t, fold(t), pos, start, m.end()))
             syls.append((start, m.end(), raw))
@@ -191,7 +192,7 @@ def analyze(text: str, words: bool = True) -> list[Token]:
             continue
         t = normalize(raw)
         out.append(Token("comp", t, fold(t), pos, start, m.end()))
-        for p in _PART_RE.finditer(raw):
+        for p in PART_RE.finditer(raw):
             pt = normalize(p.group())
             out.append(Token("syl", pt, fold(pt), pos, start + p.start(), start + p.end()))
             syls.append((start + p.start(), start + p.end(), p.group()))

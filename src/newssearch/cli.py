@@ -15,13 +15,13 @@ import click
 
 from . import evaluation
 from .commands import replicas
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
 from .querylang import QueryError, parse_date
-from .search import Filters, SearchEngine
-from .store import IndexLockedError, IndexProblem
+from .search import MAX_PER_PAGE, MAX_RECENCY, Filters, SearchEngine, SearchRequest
+from .store import IndexProblem, current_build
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 DEFAULT_INDEX = os.environ.get("NEWSSEARCH_INDEX", "index")
 
 index_option = click.option(
@@ -33,6 +33,11 @@ index_option = click.option(
 def _fail(message: str, code: int = EXIT_FAILED) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _fail_on(e: Exception) -> None:
+    """Exit with the message and the exit code errors.classify gives this library error."""
+    _fail(str(e), classify(e).exit_code)
 
 
 def _read(paths: tuple[str, ...], quiet: bool) -> tuple[list, IngestReport]:
@@ -114,10 +119,8 @@ def index_cmd(paths, index_dir, full, procs, quiet, wait):
             fn = rebuild if full else update
             res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage,
                      wait=(lambda msg: click.echo(msg, err=True)) if wait else None)
-    except IndexLockedError as e:
-        _fail(str(e))
     except IndexProblem as e:
-        _fail(str(e))
+        _fail_on(e)
     for line in report.summary_lines():
         click.echo(line, err=True)
     rate = len(articles) / res.seconds if res.seconds else 0
@@ -158,7 +161,7 @@ def delete_cmd(ids, index_dir):
     try:
         done, missing = delete(Path(index_dir), ids)
     except IndexProblem as e:
-        _fail(str(e))
+        _fail_on(e)
     for i in missing:
         click.echo(f"not found: {i}", err=True)
     click.echo(f"deleted {len(done)}, not found {len(missing)}")
@@ -170,7 +173,7 @@ def _engine(index_dir: str) -> SearchEngine:
     try:
         eng.snapshot()
     except IndexProblem as e:
-        _fail(str(e))
+        _fail_on(e)
     return eng
 
 
@@ -185,37 +188,41 @@ def _engine(index_dir: str) -> SearchEngine:
 @click.option("--to", "date_to", help="Published on or before.")
 @click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance",
               show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--recency", type=float, default=0.0,
-              help="Mild boost for recent articles (0 = off, 0.5 = up to +50%).")
+              help=f"Boost for recent articles, 0 to {MAX_RECENCY:g} (0 = off, 0.5 = up to +50%).")
 def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, date_to, sort,
                limit, page, recency):
     """Search the index. QUERY supports "phrases", -exclusions, OR, and title: lead: body:
     author: tag: category: source: from: to: prefixes."""
     eng = _engine(index_dir)
     try:
-        flt = Filters(
-            tags=list(tags), categories=list(categories), sources=list(sources),
-            date_from=parse_date(date_from, "--from") if date_from else None,
-            date_to=parse_date(date_to, "--to") if date_to else None,
+        req = SearchRequest(
+            query=" ".join(query),
+            filters=Filters(
+                tags=list(tags), categories=list(categories), sources=list(sources),
+                date_from=parse_date(date_from, "--from") if date_from else None,
+                date_to=parse_date(date_to, "--to") if date_to else None,
+            ),
+            sort=sort, per_page=limit, page=page, recency=recency,
         )
-        res = eng.search(" ".join(query), filters=flt, sort=sort, per_page=limit, page=page,
-                         recency=recency)
+        res = eng.search(req)
     except QueryError as e:
-        _fail(str(e), EXIT_USAGE)
+        _fail_on(e)
     if as_json:
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
         return
     click.echo(f"{res.total} results ({res.elapsed_ms:.1f} ms)"
                + (" — no article has every word; showing partial matches" if res.relaxed else ""))
-    for k, v in res.suggestions.items():
-        label = {"accented": "With accents", "did_you_mean": "Did you mean"}.get(k, k)
-        click.echo(f"{label}: {', '.join(v)}")
+    sugg = res.suggestions
+    for label, values in (("With accents", sugg.accented), ("Did you mean", sugg.did_you_mean)):
+        if values:
+            click.echo(f"{label}: {', '.join(values)}")
     for i, h in enumerate(res.hits, start=(page - 1) * limit + 1):
-        date = (h.published or "")[:10]
-        click.echo(f"\n{i:>3}. {h.title}")
-        click.echo(f"     {h.id}  {date}  {h.category or ''}  score {h.score:.2f}")
+        date = h.article.published.date().isoformat() if h.article.published else ""
+        click.echo(f"\n{i:>3}. {h.article.title}")
+        click.echo(f"     {h.article.id}  {date}  {h.article.category or ''}  score {h.score:.2f}")
         for s in h.snippets[:1]:
             click.echo("     " + _plain(s))
 
@@ -232,7 +239,8 @@ def _plain(html_text: str) -> str:
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(index_dir, as_json):
     """Article count, date span, sources, index size and version."""
-    st = _engine(index_dir).stats()
+    eng = _engine(index_dir)
+    st = eng.stats().to_dict()
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=1))
         return
@@ -243,7 +251,8 @@ def stats_cmd(index_dir, as_json):
         click.echo(f"source:    {s}: {n}")
     click.echo(f"size:      {st['index_bytes'] / 1e6:.1f} MB")
     click.echo(f"version:   {st['index_version']}")
-    click.echo(f"path:      {st['path']}")
+    build = current_build(eng.root)
+    click.echo(f"path:      {build.path if build else eng.root}")
 
 
 @main.command("run-queries")
@@ -285,16 +294,24 @@ def eval_cmd(queries, qrels, index_dir, run_file):
 
 @main.command("serve")
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve_cmd(index_dir, host, port, workers):
-    """Serve the search page and JSON API with gunicorn."""
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface; prefer nginx in front).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes (default: cores + 1, or NEWSSEARCH_WORKERS).")
+@click.option("--dev", is_flag=True,
+              help="Flask's development server: one process, reloads on code changes.")
+def serve_cmd(index_dir, host, port, workers, dev):
+    """Serve the search page, article pages and the JSON API (/api/docs).
+
+    By default gunicorn runs with newssearch.web.gunicorn_conf: the index and analyzer are
+    loaded once before the workers fork, `kill -HUP <master pid>` reloads gracefully, the
+    access log goes to stdout. See docs/deploy.md for systemd and nginx.
+    """
+    from .web.serve import serve
+
     _engine(index_dir)  # fail early with a readable message
-    os.environ["NEWSSEARCH_INDEX"] = str(index_dir)
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-            f"{host}:{port}", "newssearch.web:create_app()"]
-    os.execv(sys.executable, args)
+    serve(index_dir, host, port, workers=workers, dev=dev)
 
 
 main.add_command(replicas.verify_cmd)

@@ -52,7 +52,7 @@ def run_ranked(engine, queries: Iterable[Query], k: int) -> dict[str, list[tuple
     run = {}
     for q in queries:
         res = engine.search(q.query, per_page=k, facets=False, snippets=False, suggest=False)
-        run[q.qid] = [(h.id, h.score) for h in res.hits]
+        run[q.qid] = [(h.article.id, h.score) for h in res.hits]
     return run
 
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from newssearch.analysis import _PART_RE, TOKEN_RE, fold, normalize
+from newssearch.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
 
 __all__ = ["find_folded", "mark_text", "snippets"]
 
@@ -40,9 +40,8 @@ ELLIPSIS = "…"
 _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
 # The analyzer's token shape that the code below relies on: syllables of letters, digits and
 # combining marks (no "_"), joined by single . , - (tests check TOKEN_RE still looks so).
-_SYL = r"(?:[^\W_]|[\u0300-\u036f])+"
 # TOKEN_RE for texts without "_" (see _Tokens).
-_TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(_SYL, r"[\w\u0300-\u036f]+"))
+_TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(SYLLABLE, r"[\w\u0300-\u036f]+"))
 # Folded terms the skeleton search handles; other ASCII characters never occur in a token's
 # fold (terms with them cannot match), non-ASCII ones make the query take the full walk.
 _PLAIN_KEY = re.compile(r"[0-9a-z]+(?:[.,\-][0-9a-z]+)*")
@@ -98,7 +97,7 @@ def _token_terms(raw: str, exact: Collection[str], folded: Collection[str]) -> t
     if whole in exact or whole_folded in folded:
         hits.append(whole_folded)
     if "." in raw or "," in raw or "-" in raw:  # a composite: its syllables count too
-        for part in _PART_RE.findall(raw):
+        for part in PART_RE.findall(raw):
             n = normalize(part)
             f = fold(n)
             if n in exact or f in folded:
@@ -120,7 +119,7 @@ def _fold_lut(limit: int = _FOLD_SCAN_LIMIT) -> np.ndarray | None:
     lut = np.full(limit + 1, ord("?"), dtype=np.uint8)
     for cp in range(limit):
         c = chr(cp)
-        if not _PART_RE.fullmatch(c):
+        if not PART_RE.fullmatch(c):
             lut[cp] = cp if c in ".,-" else ord(" ")
             continue
         f = raw_fold(c)

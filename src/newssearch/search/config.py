@@ -1,0 +1,43 @@
+"""Ranking weights in one frozen value, passed to the engine.
+
+Why a value and not module constants: benches build variants with ``dataclasses.replace``
+and run them side by side, and a test can rank with other weights without patching globals.
+The defaults are the shipped weights (swept in ``bench/tune_weights.py``; see
+docs/relevance.md#weights).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    k1: float = 1.2  # BM25 saturation
+    b: float = 0.75  # BM25 length normalization
+    title_boost: float = 3.0  # BM25F weights of the parts
+    lead_boost: float = 1.5
+    body_boost: float = 1.0
+    author_boost: float = 1.0
+    folded_weight_accented: float = 0.5  # folded-only evidence for an accented query
+    stopword_weight: float = 0.3
+    word_bonus: float = 1.0  # a multi-syllable word matched as one term
+    shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
+    recency_half_life_days: float = 30.0
+    max_units: int = 16  # bounded work for very long queries: the rarest units score
+    relaxed_score_max: int = 5000  # when no document has every word, at most this many scored
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not math.isfinite(v) or v < 0:
+                raise ValueError(f"RankingConfig.{f.name} must be a finite number >= 0, not {v}")
+        if self.recency_half_life_days <= 0 or self.k1 <= 0:
+            raise ValueError("RankingConfig.k1 and recency_half_life_days must be > 0")
+        if not 0 <= self.b <= 1:
+            raise ValueError(f"RankingConfig.b must be between 0 and 1, not {self.b}")
+
+    def boost(self, part: str) -> float:
+        """The BM25F weight of a part (title, lead, body, author)."""
+        return getattr(self, part + "_boost")

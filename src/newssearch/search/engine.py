@@ -1,0 +1,147 @@
+"""The one search entry point for CLI and web: ``SearchEngine``.
+
+It keeps the live index generation open, picks up rebuilds and updates by itself (checked at
+most every ``refresh_seconds``), and closes replaced generations after a grace period, since
+requests that began on them may still be running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import highlight
+from ..model import Article
+from ..querylang import parse
+from ..store import current_build
+from .columns import from_whoosh_dt
+from .config import RankingConfig
+from .facets import count_facets
+from .matching import evaluate
+from .plan import build_plan
+from .request import SearchRequest
+from .results import Hit, IndexStats, SearchResult, Suggestions
+from .scoring import apply_recency, rank
+from .snapshot import Snapshot
+from .spelling import complete, prepare, suggestions
+
+
+class SearchEngine:
+    """Searches the live index under ``root``."""
+
+    def __init__(self, root: str | Path = "index", config: RankingConfig | None = None,
+                 retire_seconds: float = 60.0, refresh_seconds: float = 1.0):
+        self.root = Path(root)
+        self.config = config or RankingConfig()
+        self.retire_seconds = retire_seconds
+        self.refresh_seconds = refresh_seconds
+        self._snap: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._retired: list[tuple[float, Snapshot]] = []
+
+    def snapshot(self) -> Snapshot:
+        """The live generation (opened on first use, reopened when the index changed)."""
+        now = time.monotonic()
+        snap = self._snap
+        if snap is not None and now - self._checked < self.refresh_seconds:
+            return snap
+        with self._lock:
+            self._checked = now
+            if self._retired:
+                self._close_retired(now)
+            snap = self._snap
+            if snap is not None:
+                cur = current_build(self.root)
+                if (cur is not None and cur.name == snap.build.name
+                        and snap.ix.latest_generation() == snap.generation):
+                    return snap
+            self._snap = Snapshot(self.root, self.config)
+            # Did-you-mean's vocabularies take a fraction of a second: built off the request path.
+            threading.Thread(target=prepare, args=(self._snap,), daemon=True).start()
+            if snap is not None:
+                self._retired.append((now, snap))
+                self._close_retired(now)
+            return self._snap
+
+    def _close_retired(self, now: float) -> None:
+        keep = []
+        for since, old in self._retired:
+            if now - since >= self.retire_seconds:
+                old.close()
+            else:
+                keep.append((since, old))
+        self._retired = keep
+
+    @property
+    def index_version(self) -> str:
+        return self.snapshot().version
+
+    def search(self, request: SearchRequest | str, **fields) -> SearchResult:
+        """Run a search. ``search("phong tho", per_page=5)`` is short for
+        ``search(SearchRequest(query="phong tho", per_page=5))``."""
+        t0 = time.perf_counter()
+        req = request if isinstance(request, SearchRequest) else SearchRequest(request, **fields)
+        pq = parse(req.query)
+        flt = req.filters.merged(pq)
+        snap = self.snapshot()
+        plan = build_plan(pq, snap.config.max_units)
+        ev = evaluate(snap, pq, plan, flt)
+        scores = ev.scores
+        if req.recency and scores is not None:
+            scores = apply_recency(snap, scores, req.recency)
+        docs = np.flatnonzero(ev.mask)
+        top = rank(snap, docs, scores, req.sort, req.offset + req.per_page)[req.offset:]
+        exact, folded, weak = plan.mark_terms()
+        hits = []
+        for d in top:
+            a = snap.article(d)
+            body = "\n".join([a.lead, *a.captions, *a.body])
+            hits.append(Hit(
+                article=a,
+                score=round(float(scores[d]), 4) if scores is not None else 0.0,
+                title_html=highlight.mark_text(a.title, exact, folded),
+                snippets=highlight.snippets(body, exact, folded, req.fragment_chars,
+                                            req.max_fragments, weak) if req.snippets else [],
+            ))
+        sugg = Suggestions()
+        if req.suggest:
+            # The query's own syllables (the units may have dropped some of a long query's).
+            syls = plan.syllables or [s for u in plan.units for s in u.alternatives[0].syls]
+            sugg = suggestions(snap, syls, plan.accented, len(docs), hits, ev.relaxed,
+                               len(plan.units))
+        return SearchResult(
+            query=req.query, total=len(docs), page=req.page, per_page=req.per_page, hits=hits,
+            facets=count_facets(snap.columns, snap.n, docs, req.facets), suggestions=sugg,
+            relaxed=ev.relaxed, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
+            index_version=snap.version,
+        )
+
+    def article(self, article_id: str) -> Article | None:
+        snap = self.snapshot()
+        docnum = snap.docnum(article_id)
+        return None if docnum is None else snap.article(docnum)
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions for a search box (see ``spelling.complete``)."""
+        return complete(self.snapshot(), prefix, limit)
+
+    def stats(self) -> IndexStats:
+        snap = self.snapshot()
+        col = snap.columns
+        pub = col.published[snap.live & (col.published >= 0)] if len(col.published) else []
+        span = None
+        if len(pub):
+            span = [from_whoosh_dt(int(pub.min())).date().isoformat(),
+                    from_whoosh_dt(int(pub.max())).date().isoformat()]
+        sources = np.bincount(col.src_ids[snap.live & (col.src_ids >= 0)],
+                              minlength=len(col.src_labels))
+        size = sum(p.stat().st_size for p in snap.build.path.rglob("*") if p.is_file())
+        return IndexStats(
+            articles=snap.doc_count, published_span=span,
+            sources={col.src_labels[i]: int(c) for i, c in enumerate(sources) if c},
+            index_bytes=size, index_version=snap.version, build=snap.build.name,
+        )

@@ -1,0 +1,183 @@
+"""A parsed query turned into what matching and scoring work on; needs no index.
+
+A query is a list of *units* (a syllable, or an abbreviation with its alternative forms).
+Units select candidates on folded forms (so ``phong tho`` and ``Phong Thổ`` meet). Besides the
+units, a plan lists the query's pyvi words and adjacent pairs (scored as bonuses when the index
+holds them as one term, ``phong_tho``: a cheap stand-in for proximity), its quoted phrases and
+its exclusions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .. import abbrev
+from ..analysis import analyze, fold, is_folded, normalize, stopwords
+from ..querylang import Clause, ParsedQuery
+from ..schema import PART_FIELDS, TEXT_PARTS
+
+FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
+
+
+@dataclass(frozen=True)
+class Alt:
+    """One way a unit can match: these syllables, in these parts, adjacent if ``phrase``."""
+
+    syls: tuple[str, ...]
+    parts: tuple[str, ...]
+    phrase: bool = False
+    words: tuple[str, ...] = ()  # pyvi words that must also be there (cheap adjacency)
+
+
+@dataclass(eq=False)
+class Unit:
+    alternatives: list[Alt]
+    stop: bool = False
+    df: int = 0  # set by matching: the rarest alternative's document frequency
+
+
+@dataclass(frozen=True)
+class Word:
+    exact: str  # pyvi word as typed (normalized, lowercase), syllables joined by "_"
+    folded: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    syls: tuple[str, ...]
+    parts: tuple[str, ...]
+    accented: bool
+
+    def terms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The fields and terms it is matched in: exact ones when it has accents."""
+        return phrase_terms(self.syls, self.parts, self.accented)
+
+
+@dataclass
+class QueryPlan:
+    units: list[Unit] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+    shingles: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (pair, parts)
+    phrases: list[Phrase] = field(default_factory=list)
+    exclusions: list[Phrase] = field(default_factory=list)  # one syllable or a phrase each
+    syllables: list[str] = field(default_factory=list)  # of the words and phrases typed
+    accented: bool = False
+
+    def mark_terms(self) -> tuple[set[str], set[str], set[str]]:
+        """What highlighting marks: exact terms (accented query) or folded ones, and which
+        of them are stopwords (marked, but they do not choose snippets)."""
+        exact: set[str] = set()
+        folded: set[str] = set()
+        weak: set[str] = set()
+        for u in self.units:
+            for alt in u.alternatives:
+                for s in alt.syls:
+                    t = s if self.accented else fold(s)
+                    (exact if self.accented else folded).add(t)
+                    if u.stop:
+                        weak.add(t)
+        return exact, folded, weak
+
+
+def build_plan(pq: ParsedQuery, max_bonuses: int) -> QueryPlan:
+    """Units for the positive clauses (OR groups become one unit with alternatives),
+    words and pairs for the bonuses (the first ``max_bonuses`` of each), phrases, exclusions."""
+    plan = QueryPlan(accented=any(not is_folded(normalize(c.text)) for c in pq.positive))
+    groups: dict[int, list[Clause]] = {}
+    for c in pq.positive:
+        groups.setdefault(c.group, []).append(c)
+    run: list[Clause] = []  # consecutive plain words in one field are analyzed together
+
+    def flush() -> None:
+        if run:
+            _add_text(plan, " ".join(c.text for c in run), parts_of(run[0].field), False)
+            run.clear()
+
+    for clauses in groups.values():
+        c = clauses[0]
+        if len(clauses) > 1:  # OR: one unit whose alternatives are the clauses
+            flush()
+            alts = []
+            for c in clauses:
+                syls = syllables_of(c.text)
+                if syls:
+                    alts.append(Alt(syls, parts_of(c.field), c.phrase and len(syls) > 1))
+            if alts:
+                plan.units.append(Unit(alts))
+        elif c.phrase:
+            flush()
+            _add_text(plan, c.text, parts_of(c.field), True)
+        else:
+            if run and run[0].field != c.field:
+                flush()
+            run.append(c)
+    flush()
+    plan.words = plan.words[:max_bonuses]
+    plan.shingles = plan.shingles[:max_bonuses]
+    for c in pq.clauses:
+        if c.negated and (syls := syllables_of(c.text)):
+            plan.exclusions.append(
+                Phrase(syls, parts_of(c.field), not is_folded(normalize(c.text))))
+    return plan
+
+
+def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) -> None:
+    """Units for a run of words: one per syllable, abbreviations as one unit."""
+    stops = stopwords()
+    toks = analyze(text)
+    syls = [t.text for t in toks if t.kind == "syl"]
+    plan.syllables += syls
+    whole = abbrev.find(syls, 0)
+    if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
+        # (a quoted abbreviation expansion is satisfied by any of its forms)
+        plan.phrases.append(Phrase(tuple(syls), parts, plan.accented))
+    i = 0
+    while i < len(syls):
+        found = abbrev.find(syls, i)
+        if found:
+            n, forms = found
+            # Multi-syllable forms (Ủy ban nhân dân) match as pyvi words, not positional
+            # phrases: Whoosh phrases over such common words cost 100s of ms.
+            plan.units.append(Unit([Alt(f, parts, words=form_words(f)) for f in forms]))
+            i += n
+            continue
+        plan.units.append(Unit([Alt((syls[i],), parts)], stop=syls[i] in stops))
+        i += 1
+    for t in toks:
+        if t.kind in ("word", "comp"):
+            plan.words.append(Word(t.text, t.folded, parts))
+    syl_toks = [t for t in toks if t.kind == "syl"]
+    for a, b in itertools.pairwise(syl_toks):
+        if text[a.endchar:b.startchar].isspace():
+            # Titles and leads have shingles; in bodies a pair counts when pyvi made it
+            # one word there (phong_thổ), which the folded body field holds.
+            plan.shingles.append((a.folded + "_" + b.folded, parts))
+            if "body" in parts:
+                plan.words.append(Word(a.text + "_" + b.text, a.folded + "_" + b.folded,
+                                       ("body",)))
+
+
+def syllables_of(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in analyze(text, words=False) if t.kind == "syl")
+
+
+def phrase_terms(syls: tuple[str, ...], parts: tuple[str, ...],
+                 accented: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields and terms a phrase is matched in: exact ones when it has accents."""
+    fields = tuple(FIELDS[p][0 if accented else 1] for p in parts)
+    return fields, (tuple(syls) if accented else tuple(fold(s) for s in syls))
+
+
+@lru_cache(maxsize=4096)
+def form_words(form: tuple[str, ...]) -> tuple[str, ...]:
+    """The pyvi words of a multi-syllable form (``uỷ ban nhân dân`` -> uỷ_ban, nhân_dân)."""
+    if len(form) < 2:
+        return ()
+    return tuple(t.text for t in analyze(" ".join(form)) if t.kind == "word")
+
+
+def parts_of(fieldname: str | None) -> tuple[str, ...]:
+    return TEXT_PARTS if fieldname is None else (fieldname,)

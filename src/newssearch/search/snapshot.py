@@ -1,0 +1,133 @@
+"""One open index generation and everything search reads from it, loaded once.
+
+Why: scoring runs over numpy arrays of docnums and length-normalized term frequencies, read
+from the flat postings written beside each segment (``postings.py``). Whoosh's pure-Python
+matchers cost hundreds of milliseconds on multi-word news queries; array arithmetic over
+cached postings costs a few. A snapshot never changes: a new generation is a new snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import byte_to_length
+
+from ..model import Article
+from ..postings import FlatPostings
+from ..schema import TEXT_PARTS, article_from_stored
+from ..store import open_build
+from ..whoosh_compat import length_bytes
+from .cache import BoundedCache
+from .columns import load_columns
+from .config import RankingConfig
+
+CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is emptied
+
+
+@dataclass
+class Postings:
+    docs: np.ndarray  # int32 docnums, ascending
+    ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl) of one field
+    idf: float
+
+    def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For sorted int32 candidates: index into this list, and whether the doc is there.
+
+        (Candidates of another dtype would make numpy convert the whole list per call.)"""
+        idx = self.docs.searchsorted(cand)
+        np.minimum(idx, len(self.docs) - 1, out=idx)
+        return idx, self.docs.take(idx) == cand
+
+
+class Snapshot:
+    """Everything search needs from one index generation."""
+
+    def __init__(self, root: Path, config: RankingConfig | None = None):
+        self.config = config or RankingConfig()
+        self.build, self.ix = open_build(root)
+        self.generation = self.ix.latest_generation()
+        self.version = f"{self.build.name}.{self.generation}"
+        self.searcher = self.ix.searcher()
+        r = self.reader = self.searcher.reader()
+        n = self.n = r.doc_count_all()
+        self.leaves = list(r.leaf_readers())
+        self.live = np.ones(n, dtype=bool)
+        for seg, off in self.leaves:  # Whoosh's readers cannot list their deletions
+            if seg.has_deletions():
+                cnt = seg.doc_count_all()
+                self.live[off : off + cnt] = np.fromiter(
+                    (not seg.is_deleted(d) for d in range(cnt)), dtype=bool, count=cnt)
+        self.doc_count = int(self.live.sum())
+        # Flat postings written beside each segment, where present (see postings.py).
+        self.flat = FlatPostings(self.leaves, self.build.path)
+        self.inv_norm = self._length_norms()
+        self.columns = load_columns(self.leaves, n)
+        self.cache: BoundedCache[Postings | None] = BoundedCache(
+            CACHE_POSTINGS, lambda p: len(p.docs) if p is not None else 1)
+        self.memo: dict[str, BoundedCache] = {}  # other per-generation caches, by name
+        self.extras: dict[str, object] = {}  # per-generation structures built on first use
+        self.extras_lock = threading.Lock()
+
+    def _length_norms(self) -> dict[str, np.ndarray]:
+        """BM25's length normalization per field and doc, so reading a term is one multiply."""
+        b = self.config.b
+        table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+        out: dict[str, np.ndarray] = {}
+        self.lengths: dict[str, np.ndarray] = {}  # field -> length per doc (Whoosh's bytes)
+        self.avglen: dict[str, float] = {}
+        for part in (*TEXT_PARTS, "author"):
+            for f in (part, part + "_f", part + "_sh"):
+                if f not in self.ix.schema:
+                    continue
+                arr = np.zeros(self.n, dtype=np.float32)
+                for seg, off in self.leaves:
+                    col = length_bytes(seg, f)
+                    if col is not None:
+                        vals = np.fromiter(col, dtype=np.uint8, count=seg.doc_count_all())
+                        arr[off : off + len(vals)] = table[vals]
+                live_lengths = arr[self.live]
+                self.lengths[f] = arr
+                self.avglen[f] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+                avg = self.avglen[f] or 1.0  # (a field no document has, such as author)
+                out[f] = (1 / (1 - b + b * arr / avg)).astype(np.float32)
+        return out
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def memo_cache(self, name: str, budget: int) -> BoundedCache:
+        """A named per-generation cache (phrases, surfaces, ...), made on first use."""
+        with self.extras_lock:
+            return self.memo.setdefault(name, BoundedCache(budget))
+
+    def postings(self, fieldname: str, term: str) -> Postings | None:
+        key = (fieldname, term)
+        hit = self.cache.get(key, self)
+        if hit is not self:
+            return hit
+        return self.cache.put(key, self._read_postings(fieldname, term))
+
+    def _read_postings(self, fieldname: str, term: str) -> Postings | None:
+        ids: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        for docs, tf in self.flat.get(fieldname, term.encode("utf-8")):
+            ids.append(docs)
+            tfs.append(tf)
+        if not ids:
+            return None
+        docs = np.concatenate(ids) if len(ids) > 1 else ids[0]
+        tf = np.concatenate(tfs) if len(tfs) > 1 else tfs[0]
+        ntf = self.inv_norm[fieldname].take(docs) * tf  # float32 (tf is uint16 or float32)
+        df = len(docs)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        return Postings(docs, ntf, idf)
+
+    def docnum(self, article_id: str) -> int | None:
+        return self.searcher.document_number(id=article_id)
+
+    def article(self, docnum: int) -> Article:
+        return article_from_stored(self.searcher.stored_fields(docnum))

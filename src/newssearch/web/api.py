@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, Response, abort, jsonify, render_template, r
 from ..errors import classify
 from ..store import IndexProblem
 from . import openapi
-from .errorpages import is_api
+from .errorpages import api_error, is_api
 from .params import int_arg, search_params
 from .searching import engine, index_age_seconds, run
 
@@ -46,6 +46,12 @@ def conditional(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         version = engine().index_version  # IndexProblem -> 503
+        pinned = request.args.get("v")
+        if pinned and pinned != version:  # paging pinned to a version this replica left
+            resp = api_error(409, "version_gone", f"Index version {pinned[:80]!r} is no "
+                             f"longer served (now {version}): restart from page 1.")
+            resp.headers["X-Index-Version"] = version
+            return resp
         tag = _etag(version)
         if request.if_none_match and request.if_none_match.contains_weak(tag):
             resp = Response(status=304)

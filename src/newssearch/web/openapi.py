@@ -38,9 +38,15 @@ ERRORS = {
     "400": _json(_ref("Error"), "Bad parameter (code `bad_request`)."),
     "503": _json(_ref("Error"), "No usable index (codes `no_index`, `rebuild_needed`, ...)."),
 }
-CONDITIONAL = {"304": {"description": "Not modified: If-None-Match holds the current ETag."}}
+CONDITIONAL = {
+    "304": {"description": "Not modified: If-None-Match holds the current ETag."},
+    "409": _json(_ref("Error"), "The index version pinned with `v` is no longer served here "
+                                "(code `version_gone`): restart paging without it."),
+}
 TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
 DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
+PIN = _param("v", TEXT, "Index version to pin to (X-Index-Version of the first page), so "
+                        "that every page comes from one version (docs/scaling.md).")
 
 SEARCH_PARAMS = [
     _param("q", TEXT, 'Query: words, "phrases", -exclusion, OR, title: tag: category: source: '
@@ -148,7 +154,8 @@ SCHEMAS: dict[str, dict] = {
 
 def _get(summary: str, responses: dict, params: list | None = None,
          cached: bool = True) -> dict:
-    op: dict[str, Any] = {"summary": summary, "parameters": params or [],
+    op: dict[str, Any] = {"summary": summary,
+                          "parameters": [*(params or []), *([PIN] if cached else [])],
                           "responses": {**responses, **(CONDITIONAL if cached else {})}}
     return {"get": op}
 

@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_publish_to_two_replicas_serves_the_same_index(sample_index_copy, tmp_pa
         assert not any((r / STAGING).iterdir())
     assert not any((src / "snapshots").iterdir())  # the frozen copy is gone
     engines = [SearchEngine(p) for p in (src, r1, r2)]
-    tops = [[h.id for h in e.search("phong tho").hits] for e in engines]
+    tops = [[h.article.id for h in e.search("phong tho").hits] for e in engines]
     assert tops[0] and tops[0] == tops[1] == tops[2]
     assert engines[1].index_version == engines[2].index_version == name + ".1"
     again = cli("publish", "--index", str(src), "--to", str(r1))
@@ -171,3 +172,13 @@ def test_split_remote(dest, remote):
     from newssearch.publish import split_remote
 
     assert split_remote(dest) == remote
+
+
+def test_a_frozen_copy_left_by_a_killed_publish_is_removed(sample_index_copy, tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    left = sample_index_copy / "snapshots" / f"old-g1.{gone.pid}"
+    (left / "postings").mkdir(parents=True)
+    res = cli("publish", "--index", str(sample_index_copy), "--to", str(tmp_path / "r"))
+    assert res.exit_code == 0, res.output
+    assert not left.exists()

@@ -136,7 +136,7 @@ def search_template(cfg: RankingConfig) -> dict:
     def clause(param: str, fields: list[str], boost: str, operator: str = "or") -> str:
         return json.dumps({"combined_fields": {
             "query": "{{" + param + "}}", "fields": fields, "operator": operator,
-            "zero_terms_query": "all" if operator == "and" else "none", "boost": "BOOST"}},
+            "boost": "BOOST"}},  # an empty query matches nothing: the clause drops out
             ensure_ascii=False).replace('"BOOST"', boost)
 
     should = [

@@ -97,8 +97,8 @@ def frozen_build(root: Path) -> Iterator[Path]:
                 f"index is at generation {gen}: it was written by an older version. Run "
                 f"newssearch verify --write-manifest --index {root}, then publish again."
             )
+        _remove_abandoned(root / SNAPSHOTS)
         snap = root / SNAPSHOTS / f"{published_name(m)}.{os.getpid()}"
-        shutil.rmtree(snap, ignore_errors=True)
         for rel in [f.path for f in m.files] + [MANIFEST_FILE]:
             dst = snap / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +110,18 @@ def frozen_build(root: Path) -> Iterator[Path]:
         yield snap
     finally:
         shutil.rmtree(snap, ignore_errors=True)
+
+
+def _remove_abandoned(snapshots: Path) -> None:
+    """Frozen copies left by killed publishes (their links would pin deleted files)."""
+    for d in snapshots.glob("*.*"):
+        pid = d.name.rsplit(".", 1)[1]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
 
 
 def _copy_files(src: Path, dst: Path, m: Manifest) -> None:

@@ -15,6 +15,9 @@ from hypothesis import settings
 settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# Rate limits are off for the tests (and the servers they start) that do not test them;
+# tests/test_security.py turns them on for its own apps.
+os.environ.setdefault("NEWSSEARCH_RATE_LIMIT_ENABLED", "0")
 
 from newssearch.indexer import rebuild
 from newssearch.ingest import IngestReport, iter_articles

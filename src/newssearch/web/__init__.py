@@ -13,7 +13,7 @@ from flask import Flask
 
 from ..search import SearchEngine
 from . import config as app_config
-from . import errorpages, fmt, links
+from . import errorpages, fmt, limits, links
 from .jsonio import SafeJSONProvider
 from .searching import engine
 from .warm import warm
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(article.bp)
     app.register_blueprint(api.bp, url_prefix=api.PREFIX)
     errorpages.install(app)
+    limits.install(app)  # rate limits, body size cap, security headers
     api.install(app)
     fmt.install(app)
     app.jinja_env.globals["links"] = links

@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, Response, abort, jsonify, render_template, r
 from ..errors import classify
 from ..store import IndexProblem
 from . import openapi
-from .errorpages import api_error, is_api
+from .errorpages import api_error, is_api, public_message
 from .params import int_arg, search_params
 from .searching import engine, index_age_seconds, run
 
@@ -106,7 +106,8 @@ def health():
         resp = jsonify(body)
     except IndexProblem as e:
         kind = classify(e)
-        resp = jsonify(status="not_ready", error={"code": kind.code, "message": str(e)})
+        resp = jsonify(status="not_ready",
+                       error={"code": kind.code, "message": public_message(e)})
         resp.status_code = kind.status
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -50,12 +50,20 @@ def error_page(status: int, detail: str | None = None) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
+def public_message(e: Exception) -> str:
+    """What a client may read of a library error: a server-side problem's message names
+    server paths, so clients get a generic one (the log has the full message)."""
+    if classify(e).status < 500:
+        return str(e)
+    return "The search index is not available right now; try again later."
+
+
 def _library_error(e: Exception) -> Response:
     kind = classify(e)
     if kind.status >= 500:
         log.warning("%s on %s: %s", kind.code, request.path, e)
     if is_api():
-        return api_error(kind.status, kind.code, str(e))
+        return api_error(kind.status, kind.code, public_message(e))
     return error_page(kind.status, str(e) if kind.status == 400 else None)
 
 

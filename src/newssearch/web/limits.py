@@ -1,0 +1,116 @@
+"""Per-client rate limits, request size caps and security headers for every response.
+
+Why here, in one place: the API and the embeddable widget are public attack surface, and a
+limit or a header that each blueprint sets for itself is one that a new route forgets.
+
+Settings (``app.config``, else the environment, else the default):
+
+| key | env | default | what |
+| --- | --- | --- | --- |
+| ``RATE_LIMIT_ENABLED`` | ``NEWSSEARCH_RATE_LIMIT_ENABLED`` | on | limit /api and /widget |
+| ``RATE_LIMIT`` | ``NEWSSEARCH_RATE_LIMIT`` | ``20/second;600/minute`` | per client |
+| ``RATE_LIMIT_STORAGE`` | ``NEWSSEARCH_RATE_LIMIT_STORAGE`` | ``memory://`` | or redis://... |
+| ``TRUSTED_PROXIES`` | ``NEWSSEARCH_TRUSTED_PROXIES`` | 0 | proxies whose X-Forwarded-For counts |
+| ``MAX_CONTENT_LENGTH`` | ``NEWSSEARCH_MAX_BODY_BYTES`` | 65536 | bigger request bodies get 413 |
+
+``memory://`` counts per worker process (each gunicorn worker has its own counters); a shared
+store (``redis://host:6379``) makes the limit per client across workers and replicas.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter, RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errorpages import api_error, error_page, is_api
+
+DEFAULTS: dict[str, tuple[str, Any]] = {
+    "RATE_LIMIT_ENABLED": ("NEWSSEARCH_RATE_LIMIT_ENABLED", True),
+    "RATE_LIMIT": ("NEWSSEARCH_RATE_LIMIT", "20/second;600/minute"),
+    "RATE_LIMIT_STORAGE": ("NEWSSEARCH_RATE_LIMIT_STORAGE", "memory://"),
+    "TRUSTED_PROXIES": ("NEWSSEARCH_TRUSTED_PROXIES", 0),
+    "MAX_CONTENT_LENGTH": ("NEWSSEARCH_MAX_BODY_BYTES", 64 * 1024),
+}
+LIMITED_PREFIXES = ("/api/", "/widget/")
+UNLIMITED = ("/api/health",)  # load balancers and monitors poll it
+# Routes other sites may frame (the related-articles iframe); everything else refuses.
+FRAMABLE_PREFIXES = ("/widget/related/",)
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {frame}")
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                          "interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _setting(app: Flask, key: str) -> Any:
+    env, default = DEFAULTS[key]
+    if key in app.config and not (key == "MAX_CONTENT_LENGTH" and app.config[key] is None):
+        return app.config[key]
+    raw = os.environ.get(env)
+    if raw is None or raw == "":
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() not in ("0", "false", "no", "off")
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def _exempt() -> bool:
+    path = request.path
+    return not path.startswith(LIMITED_PREFIXES) or path in UNLIMITED
+
+
+def _rate_limited(e: RateLimitExceeded) -> Response:
+    message = f"Too many requests ({e.description}); wait a moment and try again."
+    resp = api_error(429, "rate_limited", message) if is_api() else error_page(429)
+    # Flask-Limiter adds Retry-After when its headers are on; never leave a 429 without it.
+    resp.headers.setdefault("Retry-After", "1")
+    return resp
+
+
+def security_headers(resp: Response) -> Response:
+    for name, value in HEADERS.items():
+        resp.headers.setdefault(name, value)
+    frame = "*" if request.path.startswith(FRAMABLE_PREFIXES) else "'none'"
+    csp = resp.headers.get("Content-Security-Policy")
+    if csp:  # a view's own policy keeps its sources; who may frame it is decided here
+        csp = re.sub(r";?\s*frame-ancestors[^;]*", "", csp).strip().rstrip(";")
+        resp.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors {frame}"
+    else:
+        resp.headers["Content-Security-Policy"] = CSP.format(frame=frame)
+    if frame == "'none'":
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+    return resp
+
+
+def install(app: Flask) -> Limiter:
+    """Rate limits on /api and /widget, body size cap, security headers on every response."""
+    app.config["MAX_CONTENT_LENGTH"] = _setting(app, "MAX_CONTENT_LENGTH")
+    proxies = _setting(app, "TRUSTED_PROXIES")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
+    limiter = Limiter(
+        key_func=lambda: request.remote_addr or "unknown",
+        app=app,
+        default_limits=[_setting(app, "RATE_LIMIT")],
+        default_limits_exempt_when=_exempt,
+        storage_uri=_setting(app, "RATE_LIMIT_STORAGE"),
+        headers_enabled=True,
+        swallow_errors=True,  # a store that is down must not turn requests into 500s
+        in_memory_fallback_enabled=True,
+        enabled=_setting(app, "RATE_LIMIT_ENABLED"),
+    )
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.after_request(security_headers)
+    return limiter

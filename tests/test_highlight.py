@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newssearch import highlight
+from newssearch import highlight, skeleton
 from newssearch.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
 from newssearch.highlight import mark_text, snippets
 
@@ -541,10 +541,10 @@ def test_matches_reference_without_spaces() -> None:
 def test_skeleton_table_covers_all_of_unicode() -> None:
     """No character from the scan limit on folds to ASCII or to nothing, nor is a joiner, so
     the table's catch-all last entry ("?", a boundary that is checked) hides no spelling."""
-    full = highlight._fold_lut.__wrapped__(0x110000)
-    short = highlight._fold_lut()
+    full = skeleton.fold_lut.__wrapped__(0x110000)
+    short = skeleton.fold_lut()
     assert full is not None and short is not None
-    limit = highlight._FOLD_SCAN_LIMIT
+    limit = skeleton.FOLD_SCAN_LIMIT
     assert (full[:limit] == short[:limit]).all() and short[limit] == ord("?")
     assert set(full[limit:-1].tobytes()) <= set(b" #")
 
@@ -561,7 +561,7 @@ def test_token_re_is_what_the_fast_paths_assume() -> None:
 # ------------------------------------------------------------------ find_folded
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
 def test_find_folded_returns_the_texts_own_spelling(form):
-    from newssearch.highlight import find_folded
+    from newssearch.skeleton import find_folded
 
     text = unicodedata.normalize(form, "Huyện Phong Thổ, tỉnh Lai Châu: PHONG-THỔ đón khách.")
     assert find_folded(text, ["phong", "tho"]) == unicodedata.normalize(form, "Phong Thổ")
@@ -575,7 +575,7 @@ def test_find_folded_returns_the_texts_own_spelling(form):
 
 def test_find_folded_agrees_with_the_character_walk_on_real_text(sample_articles):
     from newssearch.analysis import analyze
-    from newssearch.highlight import _find_folded_walk, find_folded
+    from newssearch.skeleton import find_folded, find_folded_walk
 
     checked = 0
     for a in sample_articles:
@@ -584,7 +584,7 @@ def test_find_folded_agrees_with_the_character_walk_on_real_text(sample_articles
             for i in range(0, max(0, len(syls) - 2), 3):
                 want = syls[i:i + 2]
                 got = find_folded(text, want)
-                assert got == _find_folded_walk(text, want), (text, want)
+                assert got == find_folded_walk(text, want), (text, want)
                 assert got is not None
                 checked += 1
     assert checked > 1000

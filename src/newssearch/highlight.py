@@ -13,7 +13,7 @@ Why it is built this way:
   match folds to a query term (an exact term's fold, or an accent-free term), so we find the
   few tokens that can match at C speed: the text becomes a skeleton, one byte per character
   (its fold: ``Thổ`` -> ``tho``, NFD marks dropped), in which each term is a plain ``bytes``
-  search (``_skeleton``, ``_key_search``). Only those tokens get the exact per-token rule
+  search (``skeleton.py``). Only those tokens get the exact per-token rule
   (``_token_terms``), so the skeleton search only has to find a superset. Snippet windows look
   for token boundaries near their edges instead of tokenizing the whole text. A term whose
   fold is not plain ASCII letters and digits (rare in Vietnamese) takes the full walk.
@@ -25,15 +25,14 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
+from .analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
+from .skeleton import fold_lut, key_search, skeleton
 
-from newssearch.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
-
-__all__ = ["find_folded", "mark_text", "snippets"]
+__all__ = ["mark_text", "snippets"]
 
 ELLIPSIS = "…"
 # What may stand between two matched tokens for them to share one <mark>.
@@ -42,13 +41,6 @@ _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*
 # combining marks (no "_"), joined by single . , - (tests check TOKEN_RE still looks so).
 # TOKEN_RE for texts without "_" (see _Tokens).
 _TOKEN_FAST = re.compile(TOKEN_RE.pattern.replace(SYLLABLE, r"[\w\u0300-\u036f]+"))
-# Folded terms the skeleton search handles; other ASCII characters never occur in a token's
-# fold (terms with them cannot match), non-ASCII ones make the query take the full walk.
-_PLAIN_KEY = re.compile(r"[0-9a-z]+(?:[.,\-][0-9a-z]+)*")
-_NOT_IN_FOLD = re.compile(r"[^0-9a-z.,\-]")
-_PLAIN_SYL = re.compile(r"[0-9a-z]+")  # one syllable of such a key (find_folded's terms)
-# Characters whose fold is ASCII or empty all lie below this (a test checks all of Unicode).
-_FOLD_SCAN_LIMIT = 0x2200
 _MEMO_MAX = 4096  # tokens remembered per query
 _NEAR = 200  # how far back _Tokens looks for a space to search for tokens from
 _NOT_SYL = b" .,-"  # skeleton bytes that are surely no syllable character ("?" may be one)
@@ -105,71 +97,12 @@ def _token_terms(raw: str, exact: Collection[str], folded: Collection[str]) -> t
     return tuple(hits)
 
 
-@lru_cache(maxsize=1)
-def _fold_lut(limit: int = _FOLD_SCAN_LIMIT) -> np.ndarray | None:
-    """The skeleton byte of each code point below ``limit``; the last entry stands for all the
-    others (``?``: none of them folds to ASCII or to nothing, and they are not told apart).
-
-    A syllable character's byte is its fold if that is one ASCII character, 0 if it folds to
-    nothing (combining marks: dropped from the skeleton), ``#`` otherwise; the joiners ``.,-``
-    are themselves and every other character is a space. None if some character folds to
-    several ASCII characters (none does today): the skeleton could not spell it.
-    """
-    raw_fold = fold.__wrapped__  # uncached: do not flood fold's cache with single characters
-    lut = np.full(limit + 1, ord("?"), dtype=np.uint8)
-    for cp in range(limit):
-        c = chr(cp)
-        if not PART_RE.fullmatch(c):
-            lut[cp] = cp if c in ".,-" else ord(" ")
-            continue
-        f = raw_fold(c)
-        if not f:
-            lut[cp] = 0
-        elif not f.isascii():
-            lut[cp] = ord("#")
-        elif len(f) == 1:
-            lut[cp] = ord(f)
-        else:
-            return None
-    return lut
-
-
-@lru_cache(maxsize=8192)
-def _key_search(key: str) -> tuple[re.Pattern[bytes], int, bytes] | str:
-    """How to find the tokens that fold to ``key`` (a query term's fold) in a skeleton: a regex
-    for it as a whole syllable or composite, its length and its bytes; or "skip" when no token
-    folds to it, "walk" when the skeleton cannot spell it (a non-Latin letter, say).
-
-    The regex wants the key not preceded or followed by another syllable character; the
-    literal leads, so the search runs at C speed.
-    """
-    if key.isascii() and _NOT_IN_FOLD.search(key):
-        return "skip"  # e.g. "phat_trien": tokens fold to letters, digits and joiners only
-    if not _PLAIN_KEY.fullmatch(key) or _fold_lut() is None:
-        return "walk"
-    kb = key.encode()
-    rx = rb"%s(?<![0-9a-z#].{%d})(?![0-9a-z#])" % (re.escape(kb), len(kb))
-    return re.compile(rx, re.DOTALL), len(kb), kb
-
-
-def _skeleton(text: str, lut: np.ndarray) -> tuple[bytes, np.ndarray | None]:
-    """Each character of ``text`` as its skeleton byte, combining marks dropped, and where each
-    byte came from (None: nothing dropped, the positions are the text's own)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    sk = lut.take(cps, mode="clip")
-    raw = sk.tobytes()
-    if b"\x00" not in raw:
-        return raw, None
-    keep = sk != 0
-    return sk[keep].tobytes(), np.flatnonzero(keep)
-
-
 @lru_cache(maxsize=256)
 def _prepare(exact: frozenset[str], folded: frozenset[str]) -> _Terms:
     ex, fo = _as_set(exact), _as_set(folded)
     keys = []
     for key in {fold(t) for t in ex} | fo:  # a match's fold is one of these
-        how = _key_search(key)
+        how = key_search(key)
         if how == "walk":
             return _Terms(ex, fo, None)
         if how != "skip":
@@ -186,7 +119,7 @@ def _candidates(text: str, q: _Terms) -> list[tuple[int, int, int]]:
     """
     out: list[tuple[int, int, int]] = []
     n = len(text)
-    sk, where = _skeleton(text, _fold_lut())
+    sk, where = skeleton(text, fold_lut())
     last = len(sk)
     if last < _FIND_MAX:  # a title: plain substring search, checked here, costs less
         found = []
@@ -512,47 +445,3 @@ def _choose(text: str, tokens: _Tokens, spans: list[_Span], size: int,
         covered |= best_terms
     chosen.sort()
     return chosen
-
-
-def find_folded(text: str, folded: Sequence[str]) -> str | None:
-    """The first place where ``text`` holds syllables folding to ``folded``, in order with
-    only non-syllable characters between, as the text writes it (``phong tho`` finds
-    ``Phong Thổ``). Used to show a reader the accented form of what they typed."""
-    if not folded:
-        return None
-    lut = _fold_lut()
-    if lut is None or not all(_PLAIN_SYL.fullmatch(f) for f in folded):
-        return _find_folded_walk(text, folded)
-    sk, where = _skeleton(text, lut)
-    m = _sequence_regex(tuple(folded)).search(sk)
-    if m is None:
-        return None
-    if where is None:
-        return text[m.start():m.end()]
-    end = int(where[m.end()]) if m.end() < len(where) else len(text)
-    return text[int(where[m.start()]):end]
-
-
-@lru_cache(maxsize=1024)
-def _sequence_regex(folded: tuple[str, ...]) -> re.Pattern[bytes]:
-    """Syllables in a skeleton: whole (no syllable character either side), in order."""
-    body = rb"[^0-9a-z#]+".join(re.escape(f.encode()) for f in folded)
-    return re.compile(rb"(?<![0-9a-z#])" + body + rb"(?![0-9a-z#])")
-
-
-def _find_folded_walk(text: str, folded: Sequence[str]) -> str | None:
-    """find_folded for keys the skeleton cannot spell: fold character by character."""
-    chars, offs = [], []
-    for i, ch in enumerate(text):
-        for c in fold(ch) if not ch.isascii() else ch.lower():
-            if not unicodedata.combining(c):
-                chars.append(c)
-                offs.append(i)
-    rx = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(x) for x in folded) + r"(?!\w)")
-    m = rx.search("".join(chars))
-    if m is None:
-        return None
-    end = offs[m.end() - 1] + 1
-    while end < len(text) and unicodedata.combining(text[end]):
-        end += 1
-    return text[offs[m.start()]:end]

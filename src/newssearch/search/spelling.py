@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .. import highlight
 from ..analysis import analyze, fold, is_folded, normalize
+from ..skeleton import find_folded
 from .results import Hit, Suggestions
 from .snapshot import Snapshot
 
@@ -78,7 +78,7 @@ def surface(snap: Snapshot, folded_term: str) -> str | None:
         if p is None:
             continue
         for d in p.docs[np.argsort(-p.ntf, kind="stable")[:5]]:
-            found = highlight.find_folded(getattr(snap.article(int(d)), part) or "", syls)
+            found = find_folded(getattr(snap.article(int(d)), part) or "", syls)
             if found:
                 votes[" ".join(normalize(found).split())] += 1
         if votes:
@@ -113,7 +113,7 @@ def restore_accents(snap: Snapshot, folded: list[str], hits: list[Hit]) -> str |
     for a short query no hit shows, pieced together from how the corpus writes its pairs."""
     for h in hits[:5]:
         for text in (h.article.title, h.article.lead):
-            found = highlight.find_folded(text, folded)
+            found = find_folded(text, folded)
             if found:
                 return found
     if len(folded) > SUGGEST_MAX_SYLLABLES:

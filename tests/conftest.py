@@ -28,7 +28,7 @@ pytest_plugins = ["browser_fixtures"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
-SAMPLE_COUNT = 278  # 277 dantri articles + the seed page (sample/README.md)
+SAMPLE_COUNT = 188  # 187 dantri articles + the seed page (sample/README.md)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +41,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_articles() -> list[Article]:
-    """The 278 articles of sample/, as ``newssearch index sample/`` reads them. Do not mutate
+    """The 188 articles of sample/, as ``newssearch index sample/`` reads them. Do not mutate
     them (use ``dataclasses.replace``): the list is shared by the whole session."""
     report = IngestReport()
     articles = list(iter_articles([str(SAMPLE_DIR)], report))
@@ -72,7 +72,7 @@ def sample_index_copy(sample_index: Path, tmp_path: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------- search_index
-# One real index built once per session from sample/ (277 dantri articles + the seed raw
+# One real index built once per session from sample/ (187 dantri articles + the seed raw
 # page) plus the crafted articles below; the search, CLI and web tests share it read-only.
 CRAFTED_SOURCE = "kiemthu.vn"
 MARKER = "Zorbaland"  # a made-up word, in some crafted articles only
@@ -164,7 +164,7 @@ def search_index(tmp_path_factory) -> SearchIndex:
     sample = Path(__file__).resolve().parents[1] / "sample"
     articles = list(iter_articles([str(sample), str(jsonl)], report))
     assert not report.skipped, report.summary_lines()
-    assert len(articles) == 278 + len(crafted)
+    assert len(articles) == SAMPLE_COUNT + len(crafted)
     root = base / "index"
     rebuild(root, articles, procs=1)
     return SearchIndex(root, articles, crafted)

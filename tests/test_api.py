@@ -198,7 +198,7 @@ def test_api_article(client, search_index):
 def test_api_stats(client, search_index):
     data = get_json(client, "/api/stats")
     assert data["articles"] == len(search_index.articles)
-    assert data["sources"] == {"dantri.com.vn": 277, CRAFTED_SOURCE: len(search_index.crafted)}
+    assert data["sources"] == {"dantri.com.vn": 187, CRAFTED_SOURCE: len(search_index.crafted)}
     assert "path" not in data  # no server paths in a public API
     assert data["index_version"]
 

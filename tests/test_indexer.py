@@ -32,7 +32,7 @@ from newssearch.store import (
 )
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
-SAMPLE_COUNT = 278  # 277 dantri articles + the seed page
+SAMPLE_COUNT = 188  # 187 dantri articles + the seed page
 SEED_ID = "seed_phong_tho.txt"
 
 

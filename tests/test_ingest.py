@@ -93,7 +93,7 @@ def test_seeded_directory(seeded: Path) -> None:
     articles, report = ingest([seeded], on_skip=seen.append)
     gz = (seeded / "data" / "deeper" / "cut.jsonl.gz").read_bytes()
     full = complete_lines_before_cut(gz)
-    assert 0 < len(full) < 277
+    assert 0 < len(full) < 187
     cut_ids = [json.loads(line)["id"] for line in full]
 
     p = str(seeded)
@@ -135,7 +135,7 @@ def test_truncated_gzip_given_directly(tmp_path: Path) -> None:
         assert [a.id for a in articles] == ids[: len(full)], cut
         assert where(report) == {(str(path), len(full) + 1, "truncated gzip")}
     # Only the 8-byte trailer lost: every line is complete and is kept.
-    assert len(complete_lines_before_cut(gz[: len(gz) - 8])) == 277
+    assert len(complete_lines_before_cut(gz[: len(gz) - 8])) == 187
 
 
 def test_corrupt_gzip(tmp_path: Path) -> None:
@@ -154,11 +154,11 @@ def test_missing_and_ignored_paths(tmp_path: Path) -> None:
 
 
 def test_sample_directory() -> None:
-    """The bundled sample indexes cleanly: 277 JSONL articles plus the seed page."""
+    """The bundled sample indexes cleanly: 187 JSONL articles plus the seed page."""
     articles, report = ingest([SAMPLE])
     assert report.skipped == []
-    assert len(articles) == report.ingested == 278
-    assert [a.id for a in articles[:277]] == sample_ids()
+    assert len(articles) == report.ingested == 188
+    assert [a.id for a in articles[:187]] == sample_ids()
     assert articles[-1].id == "seed_phong_tho.txt"
 
 

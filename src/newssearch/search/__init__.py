@@ -10,11 +10,19 @@ from ..querylang import Filters, QueryError
 from .config import RankingConfig
 from .engine import SearchEngine
 from .facets import Facet
-from .request import FACETS, MAX_PAGE, MAX_PER_PAGE, MAX_RECENCY, SORTS, SearchRequest
+from .request import (
+    FACETS,
+    MATCH_MODES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_RECENCY,
+    SORTS,
+    SearchRequest,
+)
 from .results import Hit, IndexStats, SearchResult, Suggestions
 
 __all__ = [
-    "FACETS", "MAX_PAGE", "MAX_PER_PAGE", "MAX_RECENCY", "SORTS", "Facet", "Filters", "Hit",
+    "FACETS", "MATCH_MODES", "MAX_PAGE", "MAX_PER_PAGE", "MAX_RECENCY", "SORTS", "Facet", "Filters", "Hit",
     "IndexStats", "QueryError", "RankingConfig", "SearchEngine", "SearchRequest",
     "SearchResult", "Suggestions",
 ]

@@ -20,7 +20,7 @@ from ..store import current_build
 from .columns import from_whoosh_dt
 from .config import RankingConfig
 from .facets import count_facets
-from .matching import evaluate
+from .matching import TIER_NAMES, evaluate
 from .plan import build_plan
 from .request import SearchRequest
 from .results import Hit, IndexStats, SearchResult, Suggestions
@@ -89,12 +89,13 @@ class SearchEngine:
         flt = req.filters.merged(pq)
         snap = self.snapshot()
         plan = build_plan(pq, snap.config.max_units)
-        ev = evaluate(snap, pq, plan, flt)
+        ev = evaluate(snap, pq, plan, flt, req.match)
         scores = ev.scores
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
         docs = np.flatnonzero(ev.mask)
-        top = rank(snap, docs, scores, req.sort, req.offset + req.per_page)[req.offset:]
+        top = rank(snap, docs, scores, req.sort, req.offset + req.per_page,
+                   ev.tiers)[req.offset:]
         exact, folded, weak = plan.mark_terms()
         hits = []
         for d in top:
@@ -116,7 +117,7 @@ class SearchEngine:
         return SearchResult(
             query=req.query, total=len(docs), page=req.page, per_page=req.per_page, hits=hits,
             facets=count_facets(snap.columns, snap.n, docs, req.facets), suggestions=sugg,
-            relaxed=ev.relaxed, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
+            relaxed=ev.relaxed, tier=TIER_NAMES[ev.tier], match=req.match, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
             index_version=snap.version,
         )
 

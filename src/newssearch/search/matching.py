@@ -14,19 +14,37 @@ import numpy as np
 
 from ..analysis import fold
 from ..querylang import Filters, ParsedQuery
-from ..schema import facet_key
+from ..schema import SHINGLE_PARTS, facet_key
 from .columns import to_whoosh_dt
 from .phrases import phrase_among, phrase_docs
-from .plan import FIELDS, Alt, Phrase, QueryPlan, Unit
+from .plan import FIELDS, Alt, Phrase, QueryPlan, Span, Unit
 from .scoring import Scorer
 from .snapshot import Snapshot
+
+# Match tiers, best first. A search shows the best tier that has results, whatever the sort
+# order, so a word found whole somewhere never lists its scattered matches too:
+EXACT = 0  # every word whole (its syllables adjacent), typed accents as typed
+WHOLE = 1  # every word whole, accents folded (Phong Thơ for Phong Thổ)
+ALL = 2  # every syllable somewhere (bóng ... đá)
+PARTIAL = 3  # some syllables: only when no document has them all, or on request
+TIER_NAMES = ("exact", "whole", "all", "partial")
+# An adjacent pair of the query counts as one word when the corpus holds it as a pyvi word in
+# at least this share of the documents holding its rarer syllable (ket xe -> kẹt_xe, not the
+# chance "nam_ha" in "viet nam ha noi"); overlapping pairs: the more frequent word wins.
+CORPUS_WORD_SHARE = 0.005
 
 
 @dataclass
 class Evaluation:
     scores: np.ndarray | None  # float32 per docnum (None: nothing to score, e.g. browsing)
     mask: np.ndarray  # bool per docnum: the documents found
-    relaxed: bool  # no document had every word: partial matches
+    tier: int  # the best tier found (EXACT..PARTIAL); with match=any, of the best document
+    tiers: np.ndarray | None = None  # int8 per docnum, with match=any (ranks tiers first)
+
+    @property
+    def relaxed(self) -> bool:
+        """Partial matches shown: no document had every word, or the reader asked for them."""
+        return self.tier == PARTIAL or self.tiers is not None
 
 
 class Matcher:
@@ -39,6 +57,48 @@ class Matcher:
         if len(plan.units) > limit:  # bounded work: only the rarest units take part
             keep = set(map(id, sorted(plan.units, key=lambda u: (u.stop, u.df))[:limit]))
             plan.units = [u for u in plan.units if id(u) in keep]
+
+    def df(self, fields: Iterable[str], term: str) -> int:
+        """The largest document frequency of ``term`` over ``fields``."""
+        return max((len(p.docs) for f in fields if (p := self.snap.postings(f, term))), default=0)
+
+    def whole_words(self) -> list[Span]:
+        """The query's words that must stand whole: its pyvi words and composites, then the
+        adjacent pairs the corpus holds as words, most frequent first, none overlapping."""
+        fields = ("title_f", "body_f")
+        scored = []
+        for sp in self.plan.spans:
+            if sp.pyvi:
+                scored.append((float("inf"), sp))
+                continue
+            a, b = sp.folded.split("_", 1)
+            word = self.df(fields, sp.folded)
+            if word and word >= CORPUS_WORD_SHARE * min(self.df(fields, a), self.df(fields, b)):
+                scored.append((word, sp))
+        chosen, taken = [], set()
+        for _, sp in sorted(scored, key=lambda x: (-x[0], x[1].start)):
+            cover = set(range(sp.start, sp.end))
+            if not cover & taken:
+                chosen.append(sp)
+                taken |= cover
+        return chosen
+
+    def tier_of(self, cand: np.ndarray) -> np.ndarray:
+        """EXACT, WHOLE or ALL for each candidate (all of which hold every required unit)."""
+        whole = np.ones(len(cand), dtype=bool)
+        for sp in self.whole_words():
+            here = self.has([FIELDS[p][1] for p in sp.parts], sp.folded, cand)
+            shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
+            if shingle:
+                adjacent = np.ones(len(cand), dtype=bool)
+                for pair in sp.pairs:
+                    adjacent &= self.has(shingle, pair, cand)
+                here |= adjacent
+            whole &= here
+        exact = whole.copy()
+        for syl, parts in self.plan.exact:
+            exact &= self.has([FIELDS[p][0] for p in parts], syl, cand)
+        return np.where(exact, EXACT, np.where(whole, WHOLE, ALL)).astype(np.int8)
 
     def alt_df(self, alt: Alt) -> int:
         dfs = []
@@ -167,8 +227,11 @@ class Matcher:
         return np.concatenate(out)
 
 
-def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters) -> Evaluation:
-    """Scores and the mask of documents found; partial matches only when none has every word."""
+def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
+             match: str = "all") -> Evaluation:
+    """Scores and the mask of the documents found: those of the best tier that has any
+    (``match="all"``), or every document matching some syllable, best tiers first (``"any"``).
+    """
     m = Matcher(snap, plan)
     n = snap.n
     base = snap.live.copy()
@@ -176,10 +239,10 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters) -> 
     m.apply_exclusions(base)
     if not plan.units:
         if pq.clauses and not pq.positive:
-            return Evaluation(None, base, False)  # only exclusions: everything else matches
+            return Evaluation(None, base, EXACT)  # only exclusions: everything else matches
         if pq.clauses:
-            return Evaluation(None, np.zeros(n, dtype=bool), False)
-        return Evaluation(None, base, False)  # filters only (or empty): browse
+            return Evaluation(None, np.zeros(n, dtype=bool), PARTIAL)
+        return Evaluation(None, base, EXACT)  # filters only (or empty): browse
     # Stopwords are not required, unless the query is nothing but stopwords (a reader
     # typing "lại phải vượt khó" wants all four).
     required = sorted([u for u in plan.units if not u.stop] or plan.units, key=lambda u: u.df)
@@ -191,20 +254,40 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters) -> 
         cand = cand[m.unit_matches(u, cand)]
     for ph in plan.phrases:
         cand = cand[phrase_among(snap, *ph.terms(), cand)]
-    relaxed = False
-    scored = cand
-    if len(cand) == 0 and not plan.phrases:
-        relaxed = True
-        cand, matched = m.any_unit_docs(base)
-        scored = cand
-        if len(cand) > snap.config.relaxed_score_max:
-            # Bounded work: only the documents matching the most units are scored; the
-            # rest still count in the total and facets. (Ties: the lower docnum.)
-            keep = np.lexsort((cand, -matched))[: snap.config.relaxed_score_max]
-            scored = cand[np.sort(keep)]
-    scores = Scorer(snap, plan, m.alt_matches).score(scored, relaxed)
+    tiers = m.tier_of(cand)
+    if match == "any" and not plan.phrases:
+        return _any(snap, m, plan, base, cand, tiers)
+    if len(cand) == 0:
+        if plan.phrases:
+            return Evaluation(np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), ALL)
+        return _any(snap, m, plan, base, cand, tiers, relaxed=True)
+    tier = int(tiers.min())
+    cand = cand[tiers == tier]
     total = np.zeros(n, dtype=np.float32)
-    total[scored] = scores
+    total[cand] = Scorer(snap, plan, m.alt_matches).score(cand, False)
     mask = np.zeros(n, dtype=bool)
     mask[cand] = True
-    return Evaluation(total, mask, relaxed)
+    return Evaluation(total, mask, tier)
+
+
+def _any(snap: Snapshot, m: Matcher, plan: QueryPlan, base: np.ndarray, full: np.ndarray,
+         full_tiers: np.ndarray, relaxed: bool = False) -> Evaluation:
+    """Every document matching some unit, scored with coordination (more of the query first);
+    ``full`` are those holding every required unit, with their tiers."""
+    n = snap.n
+    cand, matched = m.any_unit_docs(base)
+    scored = cand
+    if len(cand) > snap.config.relaxed_score_max:
+        # Bounded work: only the documents matching the most units are scored; the rest
+        # still count in the total and facets. (Ties: the lower docnum.)
+        keep = np.lexsort((cand, -matched))[: snap.config.relaxed_score_max]
+        scored = cand[np.sort(keep)]
+    total = np.zeros(n, dtype=np.float32)
+    total[scored] = Scorer(snap, plan, m.alt_matches).score(scored, True)
+    mask = np.zeros(n, dtype=bool)
+    mask[cand] = True
+    if relaxed:
+        return Evaluation(total, mask, PARTIAL)
+    tiers = np.full(n, PARTIAL, dtype=np.int8)
+    tiers[full] = full_tiers
+    return Evaluation(total, mask, int(tiers[cand].min()) if len(cand) else PARTIAL, tiers)

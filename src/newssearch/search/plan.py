@@ -56,6 +56,19 @@ class Phrase:
         return phrase_terms(self.syls, self.parts, self.accented)
 
 
+@dataclass(frozen=True)
+class Span:
+    """Syllables ``start..end`` (positions in ``QueryPlan.syllables``) that may form one word:
+    a pyvi word or composite of the query, or an adjacent pair (a word if the corpus says so)."""
+
+    folded: str  # folded syllables joined by "_" (a composite: as the index holds it)
+    pairs: tuple[str, ...]  # its adjacent folded pairs (the shingle terms)
+    parts: tuple[str, ...]
+    start: int
+    end: int  # exclusive
+    pyvi: bool  # segmented as one word in the query itself
+
+
 @dataclass
 class QueryPlan:
     units: list[Unit] = field(default_factory=list)
@@ -64,6 +77,8 @@ class QueryPlan:
     phrases: list[Phrase] = field(default_factory=list)
     exclusions: list[Phrase] = field(default_factory=list)  # one syllable or a phrase each
     syllables: list[str] = field(default_factory=list)  # of the words and phrases typed
+    spans: list[Span] = field(default_factory=list)  # possible words, for "words whole"
+    exact: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # typed accented
     accented: bool = False
 
     def mark_terms(self) -> tuple[set[str], set[str], set[str]]:
@@ -129,7 +144,12 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
     stops = stopwords()
     toks = analyze(text)
     syls = [t.text for t in toks if t.kind == "syl"]
+    base = len(plan.syllables)
     plan.syllables += syls
+    first_span = len(plan.spans)
+    if not phrase:
+        _add_spans(plan, toks, text, parts, base)
+    abbreviated: set[int] = set()  # positions an abbreviation unit stands for
     whole = abbrev.find(syls, 0)
     if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
         # (a quoted abbreviation expansion is satisfied by any of its forms)
@@ -142,10 +162,17 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
             # Multi-syllable forms (Ủy ban nhân dân) match as pyvi words, not positional
             # phrases: Whoosh phrases over such common words cost 100s of ms.
             plan.units.append(Unit([Alt(f, parts, words=form_words(f)) for f in forms]))
+            abbreviated.update(range(base + i, base + i + n))
             i += n
             continue
         plan.units.append(Unit([Alt((syls[i],), parts)], stop=syls[i] in stops))
+        if not phrase and syls[i] not in stops and not is_folded(syls[i]):
+            plan.exact.append((syls[i], parts))
         i += 1
+    # An abbreviation's forms are matched as a unit (UBND = Ủy ban nhân dân): no word of them
+    # has to stand whole on its own.
+    plan.spans[first_span:] = [sp for sp in plan.spans[first_span:]
+                               if abbreviated.isdisjoint(range(sp.start, sp.end))]
     for t in toks:
         if t.kind in ("word", "comp"):
             plan.words.append(Word(t.text, t.folded, parts))
@@ -158,6 +185,25 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
             if "body" in parts:
                 plan.words.append(Word(a.text + "_" + b.text, a.folded + "_" + b.folded,
                                        ("body",)))
+
+
+def _add_spans(plan: QueryPlan, toks: list, text: str, parts: tuple[str, ...],
+               base: int) -> None:
+    """The run's possible words: its pyvi words and composites, and every adjacent pair."""
+    syl_toks = [t for t in toks if t.kind == "syl"]
+    index = {t.startchar: base + k for k, t in enumerate(syl_toks)}
+    for t in toks:
+        if t.kind in ("word", "comp"):
+            inner = [u for u in syl_toks if t.startchar <= u.startchar and u.endchar <= t.endchar]
+            if len(inner) > 1:
+                start = index[inner[0].startchar]
+                pairs = tuple(a.folded + "_" + b.folded for a, b in itertools.pairwise(inner))
+                plan.spans.append(Span(t.folded, pairs, parts, start, start + len(inner), True))
+    for a, b in itertools.pairwise(syl_toks):
+        if text[a.endchar:b.startchar].isspace():
+            pair = a.folded + "_" + b.folded
+            start = index[a.startchar]
+            plan.spans.append(Span(pair, (pair,), parts, start, start + 2, False))
 
 
 def syllables_of(text: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from ..querylang import MAX_QUERY_CHARS, Filters, QueryError
 
 FACETS = ("tags", "category", "source", "month")
 SORTS = ("relevance", "newest")
+MATCH_MODES = ("all", "any")  # all: the best tier found; any: partial matches too
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 MAX_RECENCY = 10.0
@@ -40,6 +41,7 @@ class SearchRequest:
     fragment_chars: int = 180
     max_fragments: int = 3
     suggest: bool = True
+    match: str = "all"
 
     def __post_init__(self) -> None:
         if not isinstance(self.query, str):
@@ -49,6 +51,8 @@ class SearchRequest:
                 f"The query is {len(self.query)} characters long; the limit is {MAX_QUERY_CHARS}.")
         if self.sort not in SORTS:
             raise QueryError(f"sort must be 'relevance' or 'newest', not {str(self.sort)[:40]!r}")
+        if self.match not in MATCH_MODES:
+            raise QueryError(f"match must be 'all' or 'any', not {str(self.match)[:40]!r}")
         _int_between("page", self.page, 1, MAX_PAGE)
         _int_between("per_page", self.per_page, 1, MAX_PER_PAGE)
         _int_between("fragment_chars", self.fragment_chars, *FRAGMENT_CHARS)

@@ -42,7 +42,9 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[Facet]]
     suggestions: Suggestions
-    relaxed: bool
+    relaxed: bool  # partial matches are shown (none had every word, or match=any)
+    tier: str  # how well the best results match: exact, whole, all or partial
+    match: str  # all | any, as requested
     elapsed_ms: float
     index_version: str
 
@@ -52,6 +54,7 @@ class SearchResult:
             "per_page": self.per_page, "hits": [h.to_dict() for h in self.hits],
             "facets": {k: [asdict(f) for f in v] for k, v in self.facets.items()},
             "suggestions": self.suggestions.to_dict(), "relaxed": self.relaxed,
+            "tier": self.tier, "match": self.match,
             "elapsed_ms": self.elapsed_ms, "index_version": self.index_version,
         }
 

@@ -118,10 +118,14 @@ def apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarr
 
 
 def rank(snap: Snapshot, docs: np.ndarray, scores: np.ndarray | None, sort: str,
-         k: int) -> list[int]:
-    """The first ``k`` docnums in the requested order (ties: lower docnum first)."""
+         k: int, tiers: np.ndarray | None = None) -> list[int]:
+    """The first ``k`` docnums in the requested order (ties: lower docnum first); by
+    relevance, better tiers first when ``tiers`` (per docnum) is given."""
     if len(docs) == 0 or k <= 0:
         return []
+    if tiers is not None and sort == "relevance" and scores is not None:
+        order = np.lexsort((docs, -scores[docs], tiers[docs]))
+        return [int(docs[i]) for i in order[:k]]
     published = snap.columns.published
     if sort == "newest" or scores is None:
         pub = published[docs] if len(published) else np.zeros(len(docs))

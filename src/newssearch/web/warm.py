@@ -80,6 +80,7 @@ class Refresher(threading.Thread):
         self.version: str | None = None
 
     def run(self) -> None:
+        problem = None
         while True:
             try:
                 version = self.engine.index_version
@@ -87,6 +88,11 @@ class Refresher(threading.Thread):
                     if self.version is not None:
                         warm(self.engine)
                     self.version = version
+                problem = None
+            except IndexProblem as e:  # requests answer 503 meanwhile; say it once
+                if str(e) != problem:
+                    log.warning("no usable index: %s", e)
+                problem = str(e)
             except Exception:  # keep checking; requests report the problem
                 log.exception("index refresh check failed")
             time.sleep(self.interval)

@@ -1,0 +1,152 @@
+"""/api/openapi.json stays true: every /api route and every query parameter a view reads is
+documented, and real responses validate against the documented schemas."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from conftest import SPACE_ID
+from flask import Request
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.datastructures import ImmutableMultiDict
+
+from newssearch.web import create_app
+
+DOC_URI = "urn:newssearch:openapi"
+AUTO_METHODS = {"HEAD", "OPTIONS"}
+# Real requests for every /api endpoint: good, bad and missing values (statuses vary).
+SAMPLES = {
+    "api.search": ["/api/search?q=phong+tho", "/api/search?q=b%C3%B3ng+%C4%91%C3%A1&tag=x"
+                   "&category=Th%E1%BB%83+thao&source=dantri.com.vn&from=2020-01-01"
+                   "&to=31/12/2021&sort=newest&page=2&per_page=5&facets=month,tags&recency=0.5",
+                   "/api/search?q=Zorbalandd", "/api/search?page=0", "/api/search?q=from:x",
+                   "/api/search?q=phong+tho&page=900"],
+    "api.suggest": ["/api/suggest?q=phong+th&limit=3", "/api/suggest", "/api/suggest?limit=x"],
+    "api.article": ["/api/articles/seed_phong_tho.txt", "/api/articles/" + quote(SPACE_ID),
+                    "/api/articles/nope"],
+    "api.stats": ["/api/stats"],
+    "api.health": ["/api/health"],
+    "api.openapi_json": ["/api/openapi.json"],
+    "api.docs": ["/api/docs"],
+}
+
+
+class RecordingArgs(ImmutableMultiDict):
+    """Query arguments that remember every name a view asked for."""
+
+    seen: set[str] = set()
+
+    def get(self, key, *args, **kwargs):
+        RecordingArgs.seen.add(key)
+        return super().get(key, *args, **kwargs)
+
+    def getlist(self, key, *args, **kwargs):
+        RecordingArgs.seen.add(key)
+        return super().getlist(key, *args, **kwargs)
+
+    def __getitem__(self, key):
+        RecordingArgs.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        RecordingArgs.seen.add(key)
+        return super().__contains__(key)
+
+
+class RecordingRequest(Request):
+    parameter_storage_class = RecordingArgs
+
+
+@pytest.fixture(scope="module")
+def app(search_index):
+    app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": True, "WARM": False})
+    app.request_class = RecordingRequest
+    return app
+
+
+@pytest.fixture(scope="module")
+def doc(app) -> dict:
+    r = app.test_client().get("/api/openapi.json")
+    assert r.status_code == 200
+    return r.get_json()
+
+
+def api_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api")]
+
+
+def doc_path(rule: str) -> str:
+    """``/api/articles/<path:article_id>`` -> ``/articles/{article_id}``."""
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)[len("/api"):]
+
+
+def test_document_is_openapi_31_with_valid_schemas(doc):
+    assert doc["openapi"].startswith("3.1") and doc["servers"] == [{"url": "/api"}]
+    for name, schema in doc["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema), name
+
+
+def test_every_api_route_and_method_is_documented(app, doc):
+    rules = api_rules(app)
+    assert len(rules) >= 7
+    for rule in rules:
+        path = doc_path(rule.rule)
+        assert path in doc["paths"], f"{rule.rule} is not in /api/openapi.json"
+        methods = {m.lower() for m in rule.methods - AUTO_METHODS}
+        assert methods <= set(doc["paths"][path]), (rule.rule, methods)
+        for m in methods:
+            declared = {p["name"] for p in doc["paths"][path][m]["parameters"]
+                        if p["in"] == "path"}
+            assert declared == set(rule.arguments), (rule.rule, declared)
+    assert set(SAMPLES) == {r.endpoint for r in rules}, "add sample requests for new routes"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SAMPLES))
+def test_every_query_parameter_read_is_documented(app, doc, endpoint):
+    rule = next(r for r in api_rules(app) if r.endpoint == endpoint)
+    op = doc["paths"][doc_path(rule.rule)]["get"]
+    documented = {p["name"] for p in op["parameters"] if p["in"] == "query"}
+    c = app.test_client()
+    for url in SAMPLES[endpoint]:
+        RecordingArgs.seen = set()
+        c.get(url)
+        assert RecordingArgs.seen <= documented, (url, RecordingArgs.seen - documented)
+
+
+def _validator(doc: dict, ref: str) -> Draft202012Validator:
+    registry = Registry().with_resource(DOC_URI, Resource.from_contents(
+        doc, default_specification=DRAFT202012))
+    return Draft202012Validator({"$ref": DOC_URI + ref}, registry=registry)
+
+
+@pytest.mark.parametrize("endpoint", sorted(SAMPLES))
+def test_real_responses_match_the_documented_schemas(app, doc, endpoint):
+    rule = next(r for r in api_rules(app) if r.endpoint == endpoint)
+    path = doc_path(rule.rule)
+    op = doc["paths"][path]["get"]
+    c = app.test_client()
+    for url in SAMPLES[endpoint]:
+        r = c.get(url)
+        status = str(r.status_code)
+        assert status in op["responses"], (url, status, "status not documented")
+        content = op["responses"][status]["content"]
+        assert r.mimetype in content, (url, r.mimetype)
+        if r.mimetype != "application/json":
+            continue
+        ref = f"#/paths/{path.replace('/', '~1')}/get/responses/{status}/content/" \
+              "application~1json/schema"
+        errors = list(_validator(doc, ref).iter_errors(r.get_json()))
+        assert not errors, (url, [e.message for e in errors[:3]])
+        if r.mimetype == "application/json" and r.status_code == 304:
+            pytest.fail("304 must have no body")
+
+
+def test_docs_page_lists_every_path_without_external_assets(app, doc):
+    page = app.test_client().get("/api/docs").get_data(as_text=True)
+    for path in doc["paths"]:
+        assert path in page
+    assert not re.search(r'(src|href)="https?://', page)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_COUNT
 
 from newssearch.analysis import analyze
 from newssearch.cli import main
@@ -34,7 +35,7 @@ def export_dir(sample_index, tmp_path_factory) -> Path:
     res = CliRunner().invoke(main, ["export", "--format", "opensearch", "--index",
                                     str(sample_index), str(out)])
     assert res.exit_code == 0, res.output
-    assert "exported 188 articles" in res.output
+    assert f"exported {SAMPLE_COUNT} articles" in res.output
     return out
 
 
@@ -101,7 +102,7 @@ def test_text_fields_are_our_analyzers_tokens(bulk, sample_articles):
             syl = [t.folded for t in analyze(indexed_text(a, part)) if t.kind == "syl"]
             pairs = {f"{x}_{y}" for x, y in itertools.pairwise(syl)}
             assert set(doc[part + "_sh"].split()) <= pairs
-    assert checked > 188 * 3  # titles, leads and bodies (few sample articles have an author)
+    assert checked > SAMPLE_COUNT * 3  # titles, leads and bodies (few sample articles have an author)
 
 
 def render(source: str, params: dict) -> dict:

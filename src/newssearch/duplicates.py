@@ -1,0 +1,256 @@
+"""Near-duplicate articles: one story syndicated under several ids (baomoi is an aggregator).
+
+Two articles are *the same story* when
+
+- their normalized titles are equal (folded syllables joined by spaces, at least
+  ``MIN_TITLE_SYLLABLES`` of them), or
+- their texts (lead and body) are near-identical: MinHash over shingles of ``SHINGLE``
+  consecutive folded syllables, candidate pairs from LSH bands, confirmed when the estimated
+  Jaccard similarity is at least ``MIN_JACCARD``.
+
+Same-story pairs are grouped transitively into clusters. A cluster is named by its
+*representative*: the earliest dated member, or the lowest docnum when none has a date. That
+is also the member a results list keeps. Folded syllables need no segmenter, so building
+costs a regular expression and a few numpy operations per article.
+
+Public API (one ``DuplicateIndex`` per index generation, cached on the snapshot)::
+
+    dups = DuplicateIndex.of(snapshot)
+    dups.cluster_of(docnum) -> int          # representative docnum; docnum itself if alone
+    dups.same_story(a, b) -> bool
+    dups.members(docnum) -> list[int]       # the whole cluster, representative first
+    dups.clusters() -> list[list[int]]      # every cluster of two or more
+    dups.matching(title, text) -> list[int] # indexed docs that are the same story as a text
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .search.snapshot import Snapshot
+
+SHINGLE = 5  # syllables per shingle
+NUM_PERM = 64  # MinHash functions
+BANDS, ROWS = 16, 4  # LSH: BANDS * ROWS == NUM_PERM; pairs above ~0.5 Jaccard meet in a band
+MIN_JACCARD = 0.7  # estimated Jaccard of shingles for "near-identical"
+MIN_TITLE_SYLLABLES = 3  # shorter titles ("Tin vắn") say nothing about the story
+MIN_SHINGLES = 8  # texts shorter than this are compared by title only
+MAX_SYLLABLES = 600  # bounded work for long texts: their start decides
+MAX_RUN = 200  # an LSH bucket larger than this is degenerate text (boilerplate): skipped
+EXTRA_KEY = "duplicates"
+
+_rng = np.random.default_rng(20261130)  # fixed: signatures are comparable across processes
+_A = _rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1)
+_B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_MIX = _rng.integers(1, 2**63, SHINGLE, dtype=np.uint64) | np.uint64(1)
+_SYLLABLE = re.compile(rb"[a-z0-9]+")
+_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+
+
+def folded_syllables(text: str) -> list[bytes]:
+    """The accent-free syllables of ``text`` as ASCII (as ``analysis.fold``: lowercase, đ -> d,
+    marks dropped); letters of other scripts are dropped. All of it runs in C: building the
+    detector over a whole corpus reads every article."""
+    nfd = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return _SYLLABLE.findall(nfd.encode("ascii", "ignore").lower())
+
+
+def title_key(title: str) -> str | None:
+    """The normalized title two copies of a story share, or None when it is too short."""
+    syls = folded_syllables(title)
+    return b" ".join(syls).decode("ascii") if len(syls) >= MIN_TITLE_SYLLABLES else None
+
+
+def signature(text: str) -> np.ndarray | None:
+    """MinHash of ``text``'s shingles (uint32 x NUM_PERM), None when the text is too short.
+    Only the first ``MAX_SYLLABLES`` count: copies of a story share their start."""
+    syls = folded_syllables(text[: MAX_SYLLABLES * 8])[:MAX_SYLLABLES]
+    if len(syls) < SHINGLE + MIN_SHINGLES - 1:
+        return None
+    h = np.fromiter(map(zlib.crc32, syls), dtype=np.uint64, count=len(syls))
+    m = len(h) - SHINGLE + 1
+    sh = np.zeros(m, dtype=np.uint64)
+    for i in range(SHINGLE):  # wrapping uint64 arithmetic: a cheap order-sensitive mix
+        sh += h[i : i + m] * _MIX[i]
+    # Multiply-shift hashing: the high 32 bits of a*x+b (mod 2**64) per function.
+    vals = (_A[:, None] * sh[None, :] + _B[:, None]) >> np.uint64(32)
+    return vals.min(axis=1).astype(np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures' shingle sets."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+def _band_keys(sigs: np.ndarray) -> np.ndarray:
+    """One uint64 per (doc, band): the band's ROWS values hashed together."""
+    s = sigs.astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    out = np.zeros((len(sigs), BANDS), dtype=np.uint64)
+    for r in range(ROWS):
+        out = out * np.uint64(0x9E3779B97F4A7C15) + s[:, :, r]
+    return out
+
+
+@dataclass
+class _Parts:
+    """What the detector reads of one article."""
+
+    title: str
+    text: str  # lead and body
+    published: int  # Whoosh datetime long, -1 when undated
+
+
+class DuplicateIndex:
+    """Clusters of same-story articles in one index generation (see the module doc)."""
+
+    def __init__(self, n: int, live: np.ndarray, parts: dict[int, _Parts]):
+        self.n = n
+        self.parent = np.arange(n, dtype=np.int64)
+        self.sigs = np.tile(_EMPTY, (n, 1))
+        self.has_sig = np.zeros(n, dtype=bool)
+        self.titles: dict[str, list[int]] = defaultdict(list)
+        published = np.full(n, -1, dtype=np.int64)
+        for d, p in parts.items():
+            published[d] = p.published
+            key = title_key(p.title)
+            if key:
+                self.titles[key].append(d)
+            sig = signature(p.text)
+            if sig is not None:
+                self.sigs[d] = sig
+                self.has_sig[d] = True
+        self.bands = _band_keys(self.sigs)
+        self.band_order = np.argsort(self.bands, axis=0, kind="stable")
+        self.sorted_bands = np.take_along_axis(self.bands, self.band_order, axis=0)
+        self._link_titles()
+        self._link_texts()
+        self._name_clusters(published, live)
+
+    @classmethod
+    def of(cls, snap: Snapshot) -> DuplicateIndex:
+        """The detector of ``snap``'s generation, built on first use (once per generation)."""
+        with snap.extras_lock:
+            slot = snap.extras.setdefault(EXTRA_KEY, _Slot())
+        return slot.get(lambda: cls.build(snap))
+
+    @classmethod
+    def build(cls, snap: Snapshot) -> DuplicateIndex:
+        pub = snap.columns.published
+        parts = {}
+        for d in np.flatnonzero(snap.live):
+            a = snap.article(int(d))
+            text = "\n".join([a.lead, *a.body])
+            parts[int(d)] = _Parts(a.title, text, int(pub[d]) if len(pub) else -1)
+        return cls(snap.n, snap.live, parts)
+
+    # -- union-find ------------------------------------------------------------------------
+    def _find(self, d: int) -> int:
+        p = self.parent
+        root = d
+        while p[root] != root:
+            root = int(p[root])
+        while p[d] != root:
+            p[d], d = root, int(p[d])
+        return root
+
+    def _union(self, a: int, b: int) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def _link_titles(self) -> None:
+        for docs in self.titles.values():
+            for d in docs[1:]:
+                self._union(docs[0], d)
+
+    def _link_texts(self) -> None:
+        """Pairs sharing a band bucket whose signatures agree enough."""
+        for b in range(BANDS):
+            order = self.band_order[:, b]
+            keep = self.has_sig[order]
+            order, keys = order[keep], self.sorted_bands[keep, b]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            ends = np.r_[starts[1:], len(keys)]
+            for s, e in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
+                if e - s > MAX_RUN:
+                    continue
+                run = order[s:e]
+                for i, a in enumerate(run[:-1]):
+                    same = np.count_nonzero(self.sigs[run[i + 1:]] == self.sigs[a], axis=1)
+                    for d in run[i + 1:][same >= MIN_JACCARD * NUM_PERM]:
+                        self._union(int(a), int(d))
+
+    def _name_clusters(self, published: np.ndarray, live: np.ndarray) -> None:
+        """Each doc's cluster as its representative: earliest dated member, else lowest."""
+        roots = np.array([self._find(d) for d in range(self.n)], dtype=np.int64)
+        # Sort by (root, undated, date, docnum): the first of each root is the representative.
+        undated = published < 0
+        order = np.lexsort((np.arange(self.n), published, undated, ~live, roots))
+        first = np.r_[True, roots[order][1:] != roots[order][:-1]]
+        rep_of_root = np.zeros(self.n, dtype=np.int64)
+        rep_of_root[roots[order][first]] = order[first]
+        self.rep = rep_of_root[roots]
+        self.size = np.bincount(self.rep, minlength=self.n)[self.rep]
+        self.live = live
+
+    # -- queries ---------------------------------------------------------------------------
+    def cluster_of(self, docnum: int) -> int:
+        """The cluster's representative docnum (``docnum`` itself when it has no copy)."""
+        return int(self.rep[docnum])
+
+    def same_story(self, a: int, b: int) -> bool:
+        return bool(self.rep[a] == self.rep[b])
+
+    def members(self, docnum: int) -> list[int]:
+        rep = self.rep[docnum]
+        others = np.flatnonzero((self.rep == rep) & self.live)
+        return [int(rep)] + [int(d) for d in others if d != rep]
+
+    def clusters(self) -> list[list[int]]:
+        """Every cluster of two or more live articles, largest first."""
+        multi = np.flatnonzero((self.size > 1) & self.live)
+        by_rep: dict[int, list[int]] = defaultdict(list)
+        for d in multi:
+            by_rep[int(self.rep[d])].append(int(d))
+        out = [sorted(ds, key=lambda d: (d != rep, d)) for rep, ds in by_rep.items()
+               if len(ds) > 1]
+        return sorted(out, key=lambda c: (-len(c), c[0]))
+
+    def matching(self, title: str, text: str) -> list[int]:
+        """Indexed articles that are the same story as an unindexed ``title`` and ``text``."""
+        found: set[int] = set()
+        key = title_key(title)
+        if key:
+            found.update(self.titles.get(key, ()))
+        sig = signature(text)
+        if sig is not None:
+            keys = _band_keys(sig[None, :])[0]
+            for b in range(BANDS):
+                col = self.sorted_bands[:, b]
+                lo, hi = np.searchsorted(col, keys[b]), np.searchsorted(col, keys[b], "right")
+                for d in self.band_order[lo:hi, b][:MAX_RUN]:
+                    if self.has_sig[d] and similarity(self.sigs[d], sig) >= MIN_JACCARD:
+                        found.add(int(d))
+        return sorted(d for d in found if self.live[d])
+
+
+class _Slot:
+    """Builds a value once, under its own lock (not the snapshot's: a build takes seconds)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.value: DuplicateIndex | None = None
+
+    def get(self, make) -> DuplicateIndex:
+        if self.value is None:
+            with self.lock:
+                if self.value is None:
+                    self.value = make()
+        return self.value

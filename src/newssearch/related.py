@@ -1,0 +1,369 @@
+"""Related articles ("Tin liên quan"): one function, ``related(engine, RelatedRequest)``,
+used by the API, the article page, the widget and the CLI.
+
+How (more-like-this over the index we have, no second store):
+
+1. *Key terms* of the seed (an indexed article, or a posted title + lead + body): pyvi words
+   and syllables of the title, lead and the start of the body, counted with the search
+   weights of the parts (title > lead > body), a whole word above a bare syllable.
+   Stopwords, boilerplate (bylines, "ảnh", "video"...), numbers and terms in more than
+   ``max_df_share`` of the articles are out; the rest are ranked by count x idf and the
+   first ``max_terms`` kept (bounded work).
+2. *Content score*: each key term is scored with the search engine's BM25F over title, lead
+   and body (``Scorer.bm25f``, the same weights and saturation as search) on the articles
+   holding it, weighted by its count in the seed.
+3. *Time*: articles dated close to a dated seed get up to ``time_weight`` more (half-life
+   ``time_half_life_days``); undated articles (or an undated seed) get nothing and lose
+   nothing. *Labels*: a shared category and shared tags multiply by a mild boost, which
+   ``boosts=False`` switches off (the coherence measurement does).
+4. *No copies*: never the seed, never an article of the seed's duplicate cluster (or, for a
+   posted text, one that is the same story as the text), and one article per cluster: the
+   cluster's representative (earliest dated) when it passes the filters (``duplicates``).
+
+Each result carries a short reason: the key terms it shares (words before syllables), the
+tags it shares, and whether the category is the same.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from .analysis import analyze, stopwords
+from .duplicates import DuplicateIndex
+from .model import Article
+from .querylang import Filters, QueryError
+from .schema import PART_FIELDS, TEXT_PARTS, facet_key
+from .search import SearchEngine
+from .search.columns import to_whoosh_dt
+from .search.matching import Matcher
+from .search.plan import QueryPlan
+from .search.scoring import Scorer
+from .search.snapshot import Snapshot
+
+MAX_K = 20
+MAX_TEXT_CHARS = 60_000  # a posted article beyond this is refused (the API answers 413)
+BOILERPLATE = frozenset({"ảnh", "video", "clip", "nguồn", "theo", "tin", "bài", "báo", "đọc",
+                         "xem", "thêm", "tag", "quảng_cáo", "bình_luận", "chia_sẻ", "tác_giả",
+                         "phóng_viên", "pv", "ctv", "tttxvn", "vnexpress", "dân_trí"})
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_END = tuple(".!?…”»\"';:")
+DAY_US = 86_400_000_000  # Whoosh datetime longs are microseconds
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    """Weights of related-article scoring (defaults measured in bench/related_quality.py)."""
+
+    max_terms: int = 30
+    max_df_share: float = 0.06  # a term in more of the articles says little about a topic
+    body_chars: int = 3000  # of the body, analyzed for key terms: the start carries the topic
+    syllable_weight: float = 0.5  # a bare syllable, against a whole pyvi word
+    time_weight: float = 0.3
+    time_half_life_days: float = 7.0
+    category_boost: float = 0.15
+    tag_boost: float = 0.1  # per shared tag, up to three
+    pool: int = 60  # best candidates walked to drop copies
+
+
+@dataclass(frozen=True)
+class SeedText:
+    """An unindexed article: what a partner page posts."""
+
+    title: str
+    lead: str = ""
+    body: str = ""
+    published: datetime | None = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+
+    @classmethod
+    def from_article(cls, a: Article) -> SeedText:
+        """An article's text as a seed: captions and body, without the byline."""
+        body = "\n".join([*a.captions, *byline_free(a.body)])
+        return cls(a.title, a.lead, body, a.published, a.category, tuple(a.tags), a.source)
+
+
+@dataclass(frozen=True)
+class RelatedRequest:
+    """What is asked: one seed (``article_id`` or ``text``), how many, and filters.
+
+    ``same_source``: only the seed's source; ``sources``/``categories``: only these;
+    ``date_from``/``date_to``: published in that window (undated articles are then out);
+    ``boosts``: the category and tag boosts (on by default). Invalid values raise QueryError.
+    """
+
+    article_id: str | None = None
+    text: SeedText | None = None
+    k: int = 5
+    same_source: bool = False
+    sources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    boosts: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.article_id is None) == (self.text is None):
+            raise QueryError("Give either an article id or a text, not both or neither.")
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
+            raise QueryError(f"k must be a whole number from 1 to {MAX_K}.")
+        if self.text is not None:
+            t = self.text
+            if not (t.title or t.lead or t.body).strip():
+                raise QueryError("The text has no title, lead or body.")
+            if len(t.title) + len(t.lead) + len(t.body) > MAX_TEXT_CHARS:
+                raise QueryError(f"The text is longer than {MAX_TEXT_CHARS} characters.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QueryError("The date window ends before it starts.")
+
+
+@dataclass(frozen=True)
+class Reason:
+    terms: tuple[str, ...]  # shared key terms, as written ("biến đổi khí hậu")
+    tags: tuple[str, ...]
+    same_category: bool
+
+    def text(self) -> str:
+        """One short Vietnamese line for readers."""
+        bits = []
+        if self.terms:
+            bits.append("Cùng nói về: " + ", ".join(self.terms))
+        if self.tags:
+            bits.append("Cùng thẻ: " + ", ".join(self.tags))
+        if self.same_category and not bits:
+            bits.append("Cùng chuyên mục")
+        return " · ".join(bits)
+
+
+@dataclass
+class RelatedItem:
+    article: Article
+    score: float
+    reason: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {"id": a.id, "title": a.title, "url": a.url,
+                "published": a.published.isoformat() if a.published else None,
+                "source": a.source, "category": a.category, "score": round(self.score, 4),
+                "reason": {"text": self.reason.text(), "terms": list(self.reason.terms),
+                           "tags": list(self.reason.tags),
+                           "same_category": self.reason.same_category}}
+
+
+@dataclass
+class RelatedResult:
+    seed_id: str | None
+    items: list[RelatedItem]
+    terms: list[str]  # the key terms used, strongest first
+    index_version: str
+    elapsed_ms: float = 0.0
+    excluded: list[str] = field(default_factory=list)  # ids of the seed's copies left out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seed": self.seed_id, "items": [i.to_dict() for i in self.items],
+                "terms": self.terms, "excluded": self.excluded,
+                "index_version": self.index_version, "elapsed_ms": self.elapsed_ms}
+
+
+@dataclass(frozen=True)
+class _KeyTerm:
+    term: str  # exact normalized form, pyvi words joined by "_"
+    weight: float  # how much the seed is about it: weighted count (query-side weight)
+    rank: float  # weight x idf: the order of selection
+
+
+def related(engine: SearchEngine, req: RelatedRequest,
+            config: RelatedConfig | None = None) -> RelatedResult | None:
+    """Related articles for ``req``; None when ``req.article_id`` is not in the index."""
+    t0 = time.perf_counter()
+    snap = engine.snapshot()
+    cfg = config or RelatedConfig()
+    cache = snap.memo_cache("related", 20_000)
+    key = (req, cfg) if req.article_id is not None else None
+    if key is not None and key in cache:
+        return cache.get(key)
+    result = _Related(snap, req, cfg).run()
+    if result is not None:
+        result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 3)
+        if key is not None:
+            cache.put(key, result)
+    return result
+
+
+def byline_free(body: list[str]) -> list[str]:
+    """The body without its last line when that is an author credit (at most 8 words, no
+    sentence punctuation): names say nothing about the topic."""
+    if body and len(body[-1].split()) <= 8 and not body[-1].rstrip().endswith(_SENTENCE_END):
+        return body[:-1]
+    return body
+
+
+class _Related:
+    """One related-articles computation over one snapshot."""
+
+    def __init__(self, snap: Snapshot, req: RelatedRequest, cfg: RelatedConfig):
+        self.snap, self.req, self.cfg = snap, req, cfg
+        self.matcher = Matcher(snap, QueryPlan())
+        self.scorer = Scorer(snap, self.matcher.plan, self.matcher.alt_matches)
+        self.dups = DuplicateIndex.of(snap)
+
+    def seed(self) -> tuple[int | None, SeedText] | None:
+        req = self.req
+        if req.text is not None:
+            return None, req.text
+        d = self.snap.docnum(req.article_id)
+        if d is None or not self.snap.live[d]:
+            return None
+        return d, SeedText.from_article(self.snap.article(d))
+
+    def run(self) -> RelatedResult | None:
+        found = self.seed()
+        if found is None:
+            return None
+        docnum, seed = found
+        terms = self.key_terms(seed, docnum is not None)
+        scores = self.content_scores(terms)
+        base = self.filter_mask(seed)
+        excluded = self.copies(docnum, seed)
+        base[excluded] = False
+        if docnum is not None:
+            base[docnum] = False
+        scores *= base
+        self.apply_time(scores, seed)
+        if self.req.boosts:
+            self.apply_labels(scores, seed)
+        chosen = self.pick(scores, base)
+        items = [RelatedItem(a := self.snap.article(d), float(scores[src]),
+                             self.reason(d, a, seed, terms)) for d, src in chosen]
+        return RelatedResult(
+            seed_id=self.req.article_id, items=items,
+            terms=[t.term.replace("_", " ") for t in terms], index_version=self.snap.version,
+            excluded=[self.snap.article(int(d)).id for d in excluded if d != docnum])
+
+    # -- key terms -------------------------------------------------------------------------
+    def key_terms(self, seed: SeedText, indexed: bool) -> list[_KeyTerm]:
+        stops = stopwords()
+        counts: dict[str, float] = defaultdict(float)
+        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[: self.cfg.body_chars]}
+        for part, text in texts.items():
+            boost = self.snap.config.boost(part)
+            for t in analyze(text):
+                term = t.text
+                if (term in stops or term in BOILERPLATE or len(t.folded) < 2
+                        or not _LETTER.search(term)):
+                    continue
+                counts[term] += boost * (self.cfg.syllable_weight if t.kind == "syl" else 1.0)
+        max_df = max(2, int(self.cfg.max_df_share * self.snap.doc_count))
+        out = []
+        for term, w in counts.items():
+            df = max((len(p.docs) for f, _ in PART_FIELDS.values()
+                      if (p := self.snap.postings(f, term)) is not None), default=0)
+            if df > max_df or df <= (1 if indexed else 0):  # too common, or only the seed
+                continue
+            idf = math.log(1 + (self.snap.doc_count - df + 0.5) / (df + 0.5))
+            out.append(_KeyTerm(term, w, w * idf))
+        out.sort(key=lambda t: (-t.rank, t.term))
+        return out[: self.cfg.max_terms]
+
+    def content_scores(self, terms: list[_KeyTerm]) -> np.ndarray:
+        """Sum over key terms of (seed weight x BM25F of the term in each article)."""
+        scores = np.zeros(self.snap.n, dtype=np.float32)
+        fields = [PART_FIELDS[p][0] for p in TEXT_PARTS]
+        for t in terms:
+            lists = [p.docs for f in fields if (p := self.snap.postings(f, t.term)) is not None]
+            cand = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
+            s, _ = self.scorer.bm25f(fields, TEXT_PARTS, t.term, cand)
+            scores[cand] += np.float32(math.sqrt(t.weight)) * s
+        return scores
+
+    # -- restrictions ----------------------------------------------------------------------
+    def filter_mask(self, seed: SeedText) -> np.ndarray:
+        req = self.req
+        sources = list(req.sources)
+        if req.same_source:
+            sources.append(seed.source or "\0none")  # a seed without a source matches none
+        flt = Filters(sources=sources, categories=list(req.categories),
+                      date_from=req.date_from, date_to=req.date_to)
+        base = self.snap.live.copy()
+        self.matcher.apply_filters(base, flt)
+        return base
+
+    def copies(self, docnum: int | None, seed: SeedText) -> np.ndarray:
+        """The seed's cluster (indexed seed) or the articles that are the same story as it."""
+        if docnum is not None:
+            return np.array(self.dups.members(docnum), dtype=np.int64)
+        text = f"{seed.lead}\n{seed.body}"
+        same = self.dups.matching(seed.title, text)
+        return np.array(sorted({m for d in same for m in self.dups.members(d)}), dtype=np.int64)
+
+    # -- time and labels -------------------------------------------------------------------
+    def apply_time(self, scores: np.ndarray, seed: SeedText) -> None:
+        pub = self.snap.columns.published
+        if seed.published is None or not len(pub):
+            return
+        at = to_whoosh_dt(seed.published.date())
+        dated = pub >= 0
+        days = np.abs(pub - at) / DAY_US
+        near = np.where(dated, 0.5 ** (days / self.cfg.time_half_life_days), 0.0)
+        scores *= (1 + self.cfg.time_weight * near).astype(np.float32)
+
+    def apply_labels(self, scores: np.ndarray, seed: SeedText) -> None:
+        col = self.snap.columns
+        if seed.category:
+            cat = col.cat_keys.get(facet_key(seed.category))
+            if cat is not None:
+                scores[col.cat_ids == cat] *= np.float32(1 + self.cfg.category_boost)
+        tags = [col.tag_keys[k] for t in seed.tags if (k := facet_key(t)) in col.tag_keys]
+        if tags and len(col.tag_docs):
+            shared = np.bincount(col.tag_docs[np.isin(col.tag_vals, tags)], minlength=len(scores))
+            scores *= (1 + self.cfg.tag_boost * np.minimum(shared, 3)).astype(np.float32)
+
+    # -- choice ----------------------------------------------------------------------------
+    def pick(self, scores: np.ndarray, base: np.ndarray) -> list[tuple[int, int]]:
+        """(shown docnum, scored docnum) of the best, one per duplicate cluster."""
+        pool = min(self.cfg.pool, int(np.count_nonzero(scores)))
+        if pool == 0:
+            return []
+        top = np.argpartition(-scores, pool - 1)[:pool]
+        top = top[np.lexsort((top, -scores[top]))]
+        out: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        for d in top:
+            if scores[d] <= 0:
+                break
+            rep = self.dups.cluster_of(int(d))
+            if rep in seen:
+                continue
+            seen.add(rep)
+            out.append((rep if base[rep] else int(d), int(d)))
+            if len(out) == self.req.k:
+                break
+        return out
+
+    def reason(self, d: int, a: Article, seed: SeedText, terms: list[_KeyTerm]) -> Reason:
+        cand = np.array([d], dtype=np.int32)
+        shared: list[str] = []
+        for t in terms:
+            if len(shared) == 3:
+                break
+            if any(self.snap.postings(f, t.term) is not None
+                   and self.snap.postings(f, t.term).locate(cand)[1][0]
+                   for f, _ in PART_FIELDS.values()):
+                words = t.term.split("_")
+                if not any(w in s.split("_") for s in shared for w in words):
+                    shared.append(t.term)
+        seed_tags = {facet_key(t) for t in seed.tags}
+        tags = tuple(t for t in a.tags if facet_key(t) in seed_tags)
+        same_cat = bool(seed.category and a.category
+                        and facet_key(seed.category) == facet_key(a.category))
+        return Reason(tuple(s.replace("_", " ") for s in shared), tags, same_cat)

@@ -1,0 +1,128 @@
+"""Related articles on a real index: the story's articles come first with their shared terms
+and tags; never the seed or its copies, one article per story; filters; posted texts; CLI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from related_fixtures import STORY
+
+from newssearch.cli import main
+from newssearch.duplicates import DuplicateIndex
+from newssearch.querylang import QueryError
+from newssearch.related import MAX_TEXT_CHARS, RelatedRequest, SeedText, related
+from newssearch.search import SearchEngine
+
+
+@pytest.fixture(scope="module")
+def engine(related_index):
+    return SearchEngine(related_index.root)
+
+
+def ids(result) -> list[str]:
+    return [i.article.id for i in result.items]
+
+
+def test_the_story_comes_first_with_reasons(related_index, engine):
+    r = related(engine, RelatedRequest(article_id="story-1", k=5))
+    assert set(ids(r)[:2]) == {"story-2", "story-3"}
+    first = {i.article.id: i for i in r.items}
+    assert STORY.lower() in first["story-2"].reason.terms
+    assert first["story-3"].reason.tags == ("Lumiro",)  # shared tag, as the article writes it
+    assert "Cùng nói về:" in first["story-3"].reason.text()
+    assert r.index_version == engine.index_version and r.terms
+
+
+def test_never_the_seed_nor_copies_and_one_per_story(related_index, engine):
+    dups = DuplicateIndex.of(engine.snapshot())
+    snap = engine.snapshot()
+    cluster = {related_index.original.id, *related_index.copies}
+    shown_from_cluster = []
+    for a in related_index.articles:
+        res = related(engine, RelatedRequest(article_id=a.id, k=20))
+        got = ids(res)
+        assert a.id not in got and len(got) == len(set(got))
+        reps = [dups.cluster_of(snap.docnum(i)) for i in got]
+        assert len(reps) == len(set(reps)), (a.id, got)
+        if a.id in cluster:
+            assert not cluster & set(got), (a.id, got)
+            assert set(res.excluded) == cluster - {a.id}
+        shown_from_cluster += [i for i in got if i in cluster]
+    # The story with copies is shown by its representative, the dated original.
+    assert shown_from_cluster and set(shown_from_cluster) == {related_index.original.id}
+
+
+def test_filters_source_category_and_dates(related_index, engine):
+    seed = related_index.original
+    same = related(engine, RelatedRequest(article_id=seed.id, k=10, same_source=True))
+    assert same.items and all(i.article.source == seed.source for i in same.items)
+    cat = related(engine, RelatedRequest(article_id="story-1", k=10, categories=("du lịch",)))
+    assert cat.items and {i.article.category for i in cat.items} == {"Du lịch"}
+    window = related(engine, RelatedRequest(article_id="story-1", k=10,
+                                            date_from=date(2021, 3, 15),
+                                            date_to=date(2021, 3, 25)))
+    assert ids(window) == ["story-2"]
+    assert len(related(engine, RelatedRequest(article_id="story-1", k=1)).items) == 1
+
+
+def test_boosts_switch_off(engine):
+    on = related(engine, RelatedRequest(article_id="story-1", k=5))
+    off = related(engine, RelatedRequest(article_id="story-1", k=5, boosts=False))
+    by_id_on = {i.article.id: i.score for i in on.items}
+    by_id_off = {i.article.id: i.score for i in off.items}
+    assert by_id_on["story-3"] > by_id_off["story-3"]  # shared tag Lumiro
+
+
+def test_posted_text_excludes_the_indexed_copies(related_index, engine):
+    a = related_index.original
+    text = SeedText(title=a.title, lead=a.lead, body="\n".join(a.body))
+    r = related(engine, RelatedRequest(text=text, k=20))
+    cluster = {a.id, *related_index.copies}
+    assert r.seed_id is None and r.items and not cluster & set(ids(r))
+    assert set(r.excluded) == cluster
+    story = related(engine, RelatedRequest(text=SeedText(
+        title="Cầu treo Quenzelo-Varn", body="Sông Lumiro và bản Kestrava"), k=3))
+    assert set(ids(story)) == set(related_index.story)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"article_id": "a", "text": SeedText("t")}, {"article_id": "a", "k": 0},
+    {"article_id": "a", "k": 21}, {"article_id": "a", "k": True}, {"text": SeedText(" ")},
+    {"text": SeedText("t", body="x" * MAX_TEXT_CHARS)},
+    {"article_id": "a", "date_from": date(2021, 2, 1), "date_to": date(2021, 1, 1)},
+])
+def test_bad_requests_are_query_errors(kwargs):
+    with pytest.raises(QueryError):
+        RelatedRequest(**kwargs)
+
+
+def test_unknown_id_is_none_and_results_are_cached(engine):
+    assert related(engine, RelatedRequest(article_id="no-such-id")) is None
+    req = RelatedRequest(article_id="story-2", k=3)
+    assert related(engine, req) is related(engine, replace(req))
+
+
+def test_cli_related_by_id_and_from_file(related_index, tmp_path):
+    root = str(related_index.root)
+    run = CliRunner().invoke
+    r = run(main, ["related", "story-1", "--k", "2", "--index", root])
+    assert r.exit_code == 0, r.output
+    assert "story-2" in r.output and "Cùng nói về" in r.output
+    r = run(main, ["related", "story-1", "--json", "--index", root])
+    assert r.exit_code == 0 and json.loads(r.output)["seed"] == "story-1"
+    page = tmp_path / "bai.json"
+    page.write_text(json.dumps({"id": "p", "title": "Cầu treo Quenzelo-Varn",
+                                "body": "Sông Lumiro và bản Kestrava."}), encoding="utf-8")
+    r = run(main, ["related", "--text", str(page), "--json", "--index", root])
+    assert r.exit_code == 0, r.output
+    assert {i["id"] for i in json.loads(r.output)["items"]} == set(related_index.story)
+    assert run(main, ["related", "nope", "--index", root]).exit_code == 1
+    assert run(main, ["related", "--index", root]).exit_code == 2
+    assert run(main, ["related", "story-1", "--k", "0", "--index", root]).exit_code == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert run(main, ["related", "--text", str(bad), "--index", root]).exit_code == 2

@@ -24,7 +24,7 @@ from newssearch.ingest import IngestReport, iter_articles
 from newssearch.model import Article
 
 # Web fixtures (web_app, live_server, browser, page) shared by the web, browser and widget tests.
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["browser_fixtures", "related_fixtures"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import evaluation
+from .commands import related as related_cmd
 from .commands import replicas
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
@@ -317,6 +318,7 @@ def serve_cmd(index_dir, host, port, workers, dev):
 main.add_command(replicas.verify_cmd)
 main.add_command(replicas.publish_cmd)
 main.add_command(replicas.export_cmd)
+main.add_command(related_cmd.related_cmd)
 
 
 if __name__ == "__main__":

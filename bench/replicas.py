@@ -20,10 +20,10 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -63,15 +63,23 @@ end
 """
 
 
-def wrk(port: int, work: Path, seconds: float, connections: int) -> dict:
-    out = subprocess.run(
+def start_wrk(port: int, work: Path, seconds: float, connections: int) -> subprocess.Popen:
+    return subprocess.Popen(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s",
          "-s", str(work / "rotate.lua"), f"http://127.0.0.1:{port}", "--",
          str(work / "paths.txt")],
-        capture_output=True, text=True, check=True).stdout
+        stdout=subprocess.PIPE, text=True)
+
+
+def wrk_result(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate()
     res = json.loads(out.strip().splitlines()[-1])
     res["rps"] = round(res["requests"] / res["seconds"], 1)
     return res
+
+
+def wrk(port: int, work: Path, seconds: float, connections: int) -> dict:
+    return wrk_result(start_wrk(port, work, seconds, connections))
 
 
 def source_root(index: Path, work: Path) -> Path:
@@ -109,15 +117,13 @@ def scenario(name: str, port: int, work: Path, args) -> dict:
 
 
 def rollout(src: Path, replicas: list[Replica], port: int, work: Path, args) -> dict:
-    """Publish a new build to each replica in turn while wrk runs through nginx."""
-    seconds = max(args.seconds, 30)
-    result: dict = {}
-    runner = threading.Thread(target=lambda: result.update(
-        wrk(port, work, seconds, args.connections)))
+    """Publish a new build to each replica in turn while wrk runs through nginx; wrk is
+    stopped (SIGINT: it prints its summary) 2 s after the last replica serves it."""
     report = IngestReport()
     extra = next(iter_articles([str(ROOT / "sample")], report))
     extra = dataclasses.replace(extra, id=f"bench-rollout-{time.time():.0f}")
-    runner.start()
+    load = start_wrk(port, work, 3600, args.connections)
+    t_start = time.monotonic()
     time.sleep(3)
     t0 = time.monotonic()
     update(src, [extra], procs=1)
@@ -127,15 +133,16 @@ def rollout(src: Path, replicas: list[Replica], port: int, work: Path, args) -> 
     with frozen_build(src) as frozen:
         for r in replicas:
             p = publish(frozen, str(r.root))
-            r.wait_version(new, timeout=120)
+            r.wait_version(new, timeout=300)
             steps.append(f"{r.root.name}: copy {p.copy_seconds:.1f}s verify "
                          f"{p.verify_seconds:.1f}s, serving at {time.monotonic() - t1:.1f}s")
     t2 = time.monotonic()
-    runner.join()
-    res = {**result, "update_s": round(t1 - t0, 1), "publish_to_all_s": round(t2 - t1, 1),
-           "version": new, "steps": steps}
-    print(f"rollout under load ({seconds:.0f}s of wrk): {res['requests']} requests, "
-          f"{res['socket_errors']} socket errors, {res['non_2xx']} non-2xx; "
+    time.sleep(2)
+    load.send_signal(signal.SIGINT)
+    res = {**wrk_result(load), "update_s": round(t1 - t0, 1),
+           "publish_to_all_s": round(t2 - t1, 1), "version": new, "steps": steps}
+    print(f"rollout under load ({time.monotonic() - t_start:.0f}s of wrk): {res['requests']} "
+          f"requests, {res['socket_errors']} socket errors, {res['non_2xx']} non-2xx; "
           f"update {res['update_s']}s, publish -> both replicas serving "
           f"{res['publish_to_all_s']}s ({'; '.join(steps)}); p95 {res['p95_ms']} ms",
           flush=True)
@@ -149,6 +156,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers per replica")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run scenarios 1-3 this many times, interleaved (the machine's load "
+                         "drifts; compare figures of one round)")
     ap.add_argument("--queries", type=Path, default=DATA / "dev_queries.jsonl")
     args = ap.parse_args()
     # Capacity is measured, not the per-client limit (one wrk client would get 20/s).
@@ -170,8 +180,10 @@ def main() -> None:
     with frozen_build(src) as frozen:
         for r in roots:
             p = publish(frozen, str(r))
+            done = "already served" if p.already_current else \
+                f"copy {p.copy_seconds:.1f}s, verify {p.verify_seconds:.1f}s"
             print(f"published {p.build} ({p.bytes / 1e6:.0f} MB, {p.files} files) to {r}: "
-                  f"copy {p.copy_seconds:.1f}s, verify {p.verify_seconds:.1f}s", flush=True)
+                  f"{done}", flush=True)
     nginx_bin = shutil.which("nginx", path="/usr/sbin:/usr/bin")
     replicas = [Replica(r, free_port(), work / f"{r.name}.log", args.workers) for r in roots]
     one = Nginx(nginx_bin, work / "nginx1", free_port(), [replicas[0].port], workers=1)
@@ -186,9 +198,10 @@ def main() -> None:
             r.wait_version(timeout=300)
         one.start()
         two.start()
-        scenario("(1) one replica, direct", replicas[0].port, work, args)
-        scenario("(2) one replica behind nginx", one.port, work, args)
-        scenario("(3) two replicas behind nginx", two.port, work, args)
+        for _ in range(args.rounds):
+            scenario("(1) one replica, direct", replicas[0].port, work, args)
+            scenario("(2) one replica behind nginx", one.port, work, args)
+            scenario("(3) two replicas behind nginx", two.port, work, args)
         rollout(src, replicas, two.port, work, args)
     finally:
         for n in (one, two):

@@ -29,11 +29,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json = SafeJSONProvider(app)
     app.config.update(app_config.load(config))
     app.extensions["newssearch"] = SearchEngine(app.config["INDEX_DIR"])
-    from . import api, article, pages
+    from . import api, api_related, article, pages, widget  # noqa: F401 - api_related: routes
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(article.bp)
     app.register_blueprint(api.bp, url_prefix=api.PREFIX)
+    widget.install(app)  # /widget.js, /widget/..., the article page's related box
     errorpages.install(app)
     limits.install(app)  # rate limits, body size cap, security headers
     api.install(app)

@@ -128,12 +128,12 @@ def install(app: Flask) -> None:
     def _api_headers(resp: Response) -> Response:
         if not is_api():
             return resp
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+        if request.method in ("GET", "HEAD", "OPTIONS", "POST"):  # POST: /api/related
             resp.headers["Access-Control-Allow-Origin"] = "*"
             resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Index-Version"
             if request.method == "OPTIONS":
-                resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-                resp.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+                resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+                resp.headers["Access-Control-Allow-Headers"] = "If-None-Match, Content-Type"
                 resp.headers["Access-Control-Max-Age"] = "86400"
         resp.headers.setdefault("Cache-Control", "no-cache")
         if "X-Index-Version" not in resp.headers:

@@ -17,7 +17,7 @@ from ..store import IndexProblem
 
 API_PREFIX = "/api"
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-              414: "uri_too_long", 429: "too_many_requests", 500: "internal",
+              413: "too_large", 414: "uri_too_long", 429: "too_many_requests", 500: "internal",
               503: "unavailable"}
 # Headline and advice of the Vietnamese error page, by status.
 PAGE_TEXT = {

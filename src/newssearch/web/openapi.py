@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from ..related import MAX_K as MAX_RELATED
+from ..related import MAX_TEXT_CHARS
 from ..search import FACETS, MAX_PER_PAGE
 from .params import MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
 
@@ -67,6 +69,17 @@ SEARCH_PARAMS = [
            "all when absent."),
     _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
            "Boost for recent articles (0 off, 0.5 up to +50%)."),
+]
+
+RELATED_PARAMS = [
+    _param("k", {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 5},
+           "How many related articles."),
+    _param("same_source", {"type": "string", "enum": ["0", "1", "true", "false"]},
+           "1: only articles of the seed's source."),
+    _param("source", TEXT, "Only articles from one of the given sources.", repeat=True),
+    _param("category", TEXT, "Only articles in one of the given categories.", repeat=True),
+    _param("from", DATE, "Published on or after this day."),
+    _param("to", DATE, "Published on or before this day."),
 ]
 
 SCHEMAS: dict[str, dict] = {
@@ -140,6 +153,45 @@ SCHEMAS: dict[str, dict] = {
             "build": {"type": "string"},
         },
     },
+    "RelatedItem": {
+        "type": "object",
+        "required": ["id", "title", "url", "published", "source", "category", "score", "reason"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "url": STR_OR_NULL,
+            "published": STR_OR_NULL, "source": STR_OR_NULL, "category": STR_OR_NULL,
+            "score": {"type": "number"},
+            "reason": {"type": "object", "required": ["text", "terms", "tags", "same_category"],
+                       "properties": {
+                           "text": {"type": "string", "description": "One line for readers."},
+                           "terms": {"type": "array", "items": {"type": "string"}},
+                           "tags": {"type": "array", "items": {"type": "string"}},
+                           "same_category": {"type": "boolean"}}},
+        },
+    },
+    "RelatedResult": {
+        "type": "object",
+        "required": ["seed", "items", "terms", "excluded", "index_version", "elapsed_ms"],
+        "properties": {
+            "seed": STR_OR_NULL, "items": {"type": "array", "items": _ref("RelatedItem")},
+            "terms": {"type": "array", "items": {"type": "string"},
+                      "description": "The seed's key terms, strongest first."},
+            "excluded": {"type": "array", "items": {"type": "string"},
+                         "description": "Ids of the seed's copies (same story) left out."},
+            "index_version": {"type": "string"}, "elapsed_ms": {"type": "number"},
+        },
+    },
+    "RelatedText": {
+        "type": "object", "description": "An unindexed article (title, lead or body needed).",
+        "properties": {
+            "title": {"type": "string"}, "lead": {"type": "string"}, "body": {"type": "string"},
+            "k": {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 5},
+            "published": {"type": "string", "description": "ISO 8601 date or time."},
+            "category": {"type": "string"}, "source": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "same_source": {"type": "boolean"},
+            "from": DATE, "to": DATE,
+        },
+    },
     "Health": {
         "type": "object", "required": ["status"],
         "properties": {
@@ -186,6 +238,21 @@ def document() -> dict:
                 "200": _json(_ref("Article"), "The article."),
                 "404": _json(_ref("Error"), "No article with that id (code `not_found`)."),
                 "503": ERRORS["503"]}, [article_id]),
+            "/articles/{article_id}/related": _get("Related articles (the widget's list)", {
+                "200": _json(_ref("RelatedResult"), "Never the article itself nor its copies; "
+                             "one article per story. Cache-Control: public, max-age=300."),
+                "404": _json(_ref("Error"), "No article with that id (code `not_found`)."),
+                **ERRORS}, [article_id, *RELATED_PARAMS]),
+            "/related": {"post": {
+                "summary": "Related articles for an unindexed article (JSON body)",
+                "parameters": [],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("RelatedText")}}},
+                "responses": {
+                    "200": _json(_ref("RelatedResult"), "Related articles; never cached."),
+                    "413": _json(_ref("Error"), f"More than {MAX_TEXT_CHARS} characters of "
+                                 "text, or a body over the size cap (code `too_large`)."),
+                    **ERRORS}}},
             "/health": _get("Readiness for load balancers", {
                 "200": _json(_ref("Health"), "Serving: index loaded."),
                 "503": _json(_ref("Health"), "Not ready: no usable index.")}, cached=False),

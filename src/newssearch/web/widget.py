@@ -1,0 +1,85 @@
+"""The embeddable "Tin liên quan" widget, and the related box of our own article pages.
+
+- ``/widget.js``: the script partners embed (``<script src=".../widget.js"
+  data-article="ID" data-count="5" async></script>``); it calls
+  ``/api/articles/<id>/related`` and draws the box in a Shadow DOM (static/widget.js).
+- ``/widget/related/<id>?k=5``: the same list as a small HTML page for an iframe, framable by
+  any origin (``frame-ancestors *``, set in ``limits.security_headers``), no cookies, no
+  script. An unknown id answers 404 with an empty page, so a host shows nothing.
+- ``/widget/demo?q=&id=``: pick an article, see both variants live, copy the snippets.
+
+``install(app)`` registers the blueprint and the article page's related provider.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+
+from ..model import Article
+from ..related import RelatedRequest, related
+from ..search import SearchRequest
+from .params import int_arg
+from .searching import engine
+
+MAX_WIDGET_K = 10
+CACHE_CONTROL = "public, max-age=300"
+FRAME_CSP = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'"
+DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+            "frame-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'")
+
+bp = Blueprint("widget", __name__)
+
+
+@bp.get("/widget.js")
+def script() -> Response:
+    resp = current_app.send_static_file("widget.js")
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return resp
+
+
+@bp.get("/widget/related/<path:article_id>")
+def frame(article_id: str) -> Response:
+    k = int_arg(request.args, "k", 5, 1, MAX_WIDGET_K)
+    result = related(engine(), RelatedRequest(article_id=article_id, k=k))
+    if result is None or not result.items:
+        resp = Response("", status=404 if result is None else 200, mimetype="text/html")
+    else:
+        resp = Response(render_template("widget_frame.html", items=result.items),
+                        mimetype="text/html")
+        resp.headers["Cache-Control"] = CACHE_CONTROL
+    resp.headers["Content-Security-Policy"] = FRAME_CSP
+    return resp
+
+
+@bp.get("/widget/demo")
+def demo() -> Response:
+    q = request.args.get("q", "").strip()[:200]
+    chosen = request.args.get("id", "").strip()[:300]
+    hits = engine().search(SearchRequest(q, per_page=8, snippets=False,
+                                         suggest=False, facets=())).hits if q else []
+    article = engine().article(chosen) if chosen else None
+    html = render_template(
+        "widget_demo.html", q=q, hits=hits, article=article,
+        script_url=url_for("widget.script", _external=True),
+        frame_url=url_for("widget.frame", article_id=article.id, _external=True)
+        if article else None)
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Content-Security-Policy"] = DEMO_CSP
+    return resp
+
+
+def article_box(article: Article) -> list[dict]:
+    """The article page's "Tin liên quan" list: the same engine as the widget."""
+    result = related(engine(), RelatedRequest(article_id=article.id, k=5))
+    if result is None:
+        return []
+    return [{"id": i.article.id, "title": i.article.title, "reason": i.reason.text(),
+             "published": i.article.published.isoformat() if i.article.published else None}
+            for i in result.items]
+
+
+def install(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.config.setdefault("RELATED_PROVIDER", article_box)

@@ -52,10 +52,8 @@ def test_search_page_renders_results_with_marks(client, search_engine):
     # The title opens our article page (the seed page has no URL of its own).
     assert f'href="/article/{SEED}"' in first.split("</h2>")[0]
     assert "25/10/2020" in first and "2020-10-25<" not in first
-    assert len(hit_blocks(page)) == 10
+    assert len(hit_blocks(page)) == min(10, total_of(page))
     assert re.search(r"\(\d+,\d{3} giây\)", page)  # time with a decimal comma
-    # A dantri hit links to its https URL as its source.
-    assert any(h.startswith("https://dantri.com.vn/") for h in hrefs(page))
 
 
 def test_search_page_escapes_articles(client):
@@ -117,11 +115,11 @@ def test_home_page_has_name_hint_and_latest_articles(client, search_engine):
 
 # ------------------------------------------------------------------ facets and chips
 def test_facet_links_add_a_filter_to_the_same_query(client):
-    page = client.get("/?q=phong+tho").get_data(as_text=True)
+    page = client.get("/?q=hoc+sinh").get_data(as_text=True)
     links = hrefs(page)
-    assert any(query_of(h).get("q") == ["Phong Thổ"] for h in links)  # accent suggestion
+    assert any(query_of(h).get("q") == ["học sinh"] for h in links)  # accent suggestion
     cat = [h for h in links if "category" in query_of(h)]
-    assert cat and all(query_of(h)["q"] == ["phong tho"] for h in cat)
+    assert cat and all(query_of(h)["q"] == ["hoc sinh"] for h in cat)
     assert ">Tháng 10/2020</a>" in page
     month = [h for h in links if "from" in query_of(h)]
     assert any(query_of(h)["from"] == ["2020-10-01"] and query_of(h)["to"] == ["2020-10-31"]
@@ -198,28 +196,30 @@ def test_date_range_form(client):
 
 # ------------------------------------------------------------------ sort and pages
 def test_sort_newest(client):
-    page = client.get("/?q=" + quote("bóng đá") + "&sort=newest").get_data(as_text=True)
+    page = client.get("/?q=" + quote("người") + "&sort=newest").get_data(as_text=True)
     days = [re.search(r"<time datetime=\"([^\"]+)\"", b).group(1)[:10] for b in hit_blocks(page)]
     assert days == sorted(days, reverse=True) and len(days) == 10
+    # A dantri hit links to its https URL as its source.
+    assert any(h.startswith("https://dantri.com.vn/") for h in hrefs(page))
     assert '<strong aria-current="true">mới nhất</strong>' in page
 
 
 def test_pager_shows_position_and_last_page(client):
-    page = client.get("/?q=phong+tho").get_data(as_text=True)
+    page = client.get("/?q=" + quote("người")).get_data(as_text=True)
     total = total_of(page)
     last = -(-total // 10)
-    assert f"Trang 1/{last}" in text_of(page)
+    assert last > 3 and f"Trang 1/{last}" in text_of(page)
     nav = page.split('<nav class="pages"', 1)[1].split("</nav>", 1)[0]
     assert f"Trang cuối ({last})" in nav
     nxt = html.unescape(re.search(r'<a href="([^"]*)" rel="next">', nav).group(1))
-    assert query_of(nxt) == {"q": ["phong tho"], "page": ["2"]}
+    assert query_of(nxt) == {"q": ["người"], "page": ["2"]}
     page2 = client.get(nxt).get_data(as_text=True)
     assert 'rel="prev"' in page2 and '<strong aria-current="page">2</strong>' in page2
     assert f"Trang 2/{last}" in text_of(page2)
 
 
 def test_page_past_the_end_keeps_the_true_total_and_links_back(client):
-    page = client.get("/?q=phong+tho&page=98").get_data(as_text=True)
+    page = client.get("/?q=" + quote("người") + "&page=98").get_data(as_text=True)
     total = total_of(page)
     last = -(-total // 10)
     text = text_of(page)
@@ -230,10 +230,10 @@ def test_page_past_the_end_keeps_the_true_total_and_links_back(client):
 
 # ------------------------------------------------------------------ empty results
 def test_empty_page_helps(client):
-    page = client.get("/?q=Zorbalandd").get_data(as_text=True)
+    page = client.get("/?q=Quenzelox").get_data(as_text=True)
     text = text_of(page)
     assert total_of(page) == 0 and "Có phải bạn muốn tìm" in text
-    assert any(query_of(h).get("q", [""])[0].lower() == "zorbaland" for h in hrefs(page))
+    assert any(query_of(h).get("q", [""])[0].lower() == "quenzelo" for h in hrefs(page))
     assert "Mẹo tìm kiếm" in text
 
 

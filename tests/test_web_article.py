@@ -61,8 +61,10 @@ def test_unknown_article_is_a_vietnamese_404_with_a_search_box(client):
     assert 'lang="vi"' in page
 
 
-def test_related_box_is_hidden_without_a_provider(client):
-    page = client.get("/article/" + SEED).get_data(as_text=True)
+def test_related_box_is_hidden_without_a_provider(search_index):
+    app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": True, "WARM": False,
+                      "RELATED_PROVIDER": None})
+    page = app.test_client().get("/article/" + SEED).get_data(as_text=True)
     assert "Tin liên quan" not in page and 'class="related"' not in page
 
 

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 
+from ..duplicates import DuplicateIndex
 from ..search import SearchEngine
 from ..search.spelling import prepare
 from ..store import IndexProblem, current_build
@@ -61,6 +62,7 @@ def warm(engine: SearchEngine) -> float | None:
             engine.search(q, per_page=10)
         engine.suggest("phong th")
         engine.stats()
+        DuplicateIndex.of(snap)  # related articles' copy detector: seconds on a full corpus
     except IndexProblem as e:
         log.warning("not warmed: %s", e)
         return None

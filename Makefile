@@ -27,7 +27,7 @@ $(INDEX)/CURRENT: | $(VENV)/.installed
 	$(BIN)/newssearch index --index $(INDEX) sample/
 
 serve: $(VENV)/.installed $(INDEX)/CURRENT
-	NEWSSEARCH_INDEX=$(INDEX) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/newssearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench wsgi.py

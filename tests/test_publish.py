@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from newssearch.indexer import update
 from newssearch.manifest import MANIFEST_FILE, generation, read_manifest
 from newssearch.publish import STAGING, frozen_build, published_name
 from newssearch.search import SearchEngine
-from newssearch.store import current_build
+from newssearch.store import WriteLock, current_build
 
 MARKER = "Quzzelbrock"  # a made-up word only the added article holds
 
@@ -186,3 +187,17 @@ def test_a_frozen_copy_left_by_a_killed_publish_is_removed(sample_index_copy, tm
     res = cli("publish", "--index", str(sample_index_copy), "--to", str(tmp_path / "r"))
     assert res.exit_code == 0, res.output
     assert not left.exists()
+
+
+def test_publish_waits_for_a_running_write_only_when_asked(sample_index_copy, tmp_path):
+    src, dest = sample_index_copy, tmp_path / "r"
+    writer = WriteLock(src).__enter__()  # as a running `newssearch index` holds it
+    try:
+        res = cli("publish", "--index", str(src), "--to", str(dest))
+        assert res.exit_code == 1 and "is writing to the index" in res.output
+        threading.Timer(1.0, writer.__exit__, (None, None, None)).start()
+        res = cli("publish", "--wait", "--index", str(src), "--to", str(dest))
+        assert res.exit_code == 0, res.output
+    finally:
+        writer.__exit__(None, None, None)
+    assert (dest / "CURRENT").is_file()

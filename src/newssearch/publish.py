@@ -84,13 +84,13 @@ def manifest_digest(build_path: Path) -> str:
 
 
 @contextmanager
-def frozen_build(root: Path) -> Iterator[Path]:
+def frozen_build(root: Path, wait: bool = False) -> Iterator[Path]:
     """A hard-linked copy of the live build of ``root`` as its MANIFEST describes it.
 
     Taken under the write lock (milliseconds), so a concurrent update waits for nothing
-    but the linking; removed on exit.
+    but the linking; removed on exit. ``wait``: wait for a running write instead of failing.
     """
-    with WriteLock(root):
+    with WriteLock(root, wait=wait):
         build = current_build(root)
         if build is None:
             raise NoIndexError(f"No index at {root}: nothing to publish.")
@@ -147,7 +147,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None) -> PublishResult:
+def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None,
+                  wait: bool = False) -> PublishResult:
     """Copy the build directory ``src`` into the index root ``dest_root`` and make it current.
 
     ``src`` may already be ``dest_root/staging/<name>`` (the remote case: rsync put it there).
@@ -159,7 +160,7 @@ def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None) 
         raise PublishError(f"{src / MANIFEST_FILE} differs from the source's MANIFEST.")
     m = read_manifest(src)
     name = published_name(m)
-    with WriteLock(dest_root):
+    with WriteLock(dest_root, wait=wait):
         cur = current_build(dest_root)
         if cur is not None and cur.name == name:
             if _content(read_manifest(cur.path)) == _content(m):
@@ -227,9 +228,9 @@ def _run(cmd: list[str]) -> None:
 
 
 def publish(src: Path, dest: str, rsh: str = "ssh", remote_cmd: str = "newssearch",
-            expect_digest: str | None = None) -> PublishResult:
+            expect_digest: str | None = None, wait: bool = False) -> PublishResult:
     """Publish the build directory ``src`` to ``dest`` (a local index root or HOST:PATH)."""
     remote = split_remote(dest)
     if remote is None:
-        return publish_local(src, Path(dest), expect_digest)
+        return publish_local(src, Path(dest), expect_digest, wait)
     return publish_remote(src, *remote, rsh=rsh, remote_cmd=remote_cmd)

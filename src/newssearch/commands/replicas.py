@@ -89,7 +89,10 @@ def verify_cmd(index_dir, build_dir, rewrite):
                    "(e.g. 'ssh -p 2222 -i key').")
 @click.option("--remote-cmd", default="newssearch", show_default=True,
               help="How to run newssearch on the replica host.")
-def publish_cmd(targets, index_dir, build_dir, expect_manifest, rsh, remote_cmd):
+@click.option("--wait", is_flag=True,
+              help="If `newssearch index` is writing the source (or another publish the "
+                   "replica), wait for it instead of failing.")
+def publish_cmd(targets, index_dir, build_dir, expect_manifest, rsh, remote_cmd, wait):
     """Ship the live build of --index to replicas and switch each one to it.
 
     Each replica gets a staging copy, every file is checked against the MANIFEST, and only
@@ -98,11 +101,11 @@ def publish_cmd(targets, index_dir, build_dir, expect_manifest, rsh, remote_cmd)
     themselves. Exit status 0 when every replica switched, 1 otherwise.
     """
     try:
-        source = nullcontext(build_dir) if build_dir else frozen_build(Path(index_dir))
+        source = nullcontext(build_dir) if build_dir else frozen_build(Path(index_dir), wait)
         with source as src:
             for target in targets:
                 r = publish(src, target, rsh=rsh, remote_cmd=remote_cmd,
-                            expect_digest=expect_manifest)
+                            expect_digest=expect_manifest, wait=wait)
                 if r.already_current:
                     click.echo(f"{r.target} already serves {r.build}")
                     continue

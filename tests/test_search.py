@@ -455,11 +455,15 @@ def test_facets_merge_nfc_and_nfd_spellings(search_engine):
 
 
 # ------------------------------------------------------------------ suggestions
-def test_did_you_mean_for_a_misspelling_without_results(search_engine):
+def test_did_you_mean_for_a_misspelling(search_engine):
+    # One slip: found through the nearest word, and the correction is offered.
     res = search_engine.search("Zorbalandd")
-    assert res.total == 0
+    assert res.total == search_engine.search("Zorbaland").total
     assert [s.lower() for s in res.suggestions.did_you_mean] == ["zorbaland"]
     res = search_engine.search("Quenzeloo Zorbalandd")
+    assert [s.lower() for s in res.suggestions.did_you_mean] == ["quenzelo zorbaland"]
+    # Searched exactly as typed, nothing has these words; the correction is still offered.
+    res = search_engine.search("Quenzeloo Zorbalandd", literal=True)
     assert res.total == 0
     assert [s.lower() for s in res.suggestions.did_you_mean] == ["quenzelo zorbaland"]
     # Correct words get no correction.

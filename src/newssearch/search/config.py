@@ -24,6 +24,7 @@ class RankingConfig:
     stopword_weight: float = 0.3
     word_bonus: float = 1.0  # a multi-syllable word matched as one term
     shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
+    typo_weight: float = 0.7  # a typo's neighbours, against the syllable as typed
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score
     relaxed_score_max: int = 5000  # when no document has every word, at most this many scored

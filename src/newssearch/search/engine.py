@@ -20,13 +20,15 @@ from ..store import current_build
 from .columns import from_whoosh_dt
 from .config import RankingConfig
 from .facets import count_facets
-from .matching import TIER_NAMES, evaluate
-from .plan import build_plan
+from .matching import TIER_NAMES, Evaluation, evaluate
+from .plan import QueryPlan, build_plan
 from .request import SearchRequest
 from .results import Hit, IndexStats, SearchResult, Suggestions
+from .rewrite import read_as_vietnamese
 from .scoring import apply_recency, rank
 from .snapshot import Snapshot
 from .spelling import complete, prepare, suggestions
+from .typos import add_neighbours
 
 
 class SearchEngine:
@@ -85,11 +87,12 @@ class SearchEngine:
         ``search(SearchRequest(query="phong tho", per_page=5))``."""
         t0 = time.perf_counter()
         req = request if isinstance(request, SearchRequest) else SearchRequest(request, **fields)
-        pq = parse(req.query)
-        flt = req.filters.merged(pq)
         snap = self.snapshot()
-        plan = build_plan(pq, snap.config.max_units)
-        ev = evaluate(snap, pq, plan, flt, req.match)
+        corrected = None if req.literal else read_as_vietnamese(snap, req.query)
+        plan, ev = self._evaluate(snap, corrected or req.query, req)
+        if corrected and not ev.mask.any():  # read as Vietnamese it finds nothing: as typed
+            corrected = None
+            plan, ev = self._evaluate(snap, req.query, req)
         scores = ev.scores
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
@@ -112,14 +115,24 @@ class SearchEngine:
         if req.suggest:
             # The query's own syllables (the units may have dropped some of a long query's).
             syls = plan.syllables or [s for u in plan.units for s in u.alternatives[0].syls]
+            slips = {typed: guesses[0] for typed, guesses in plan.slips}
             sugg = suggestions(snap, syls, plan.accented, len(docs), hits, ev.relaxed,
-                               len(plan.units))
+                               len(plan.units), slips)
         return SearchResult(
             query=req.query, total=len(docs), page=req.page, per_page=req.per_page, hits=hits,
             facets=count_facets(snap.columns, snap.n, docs, req.facets), suggestions=sugg,
-            relaxed=ev.relaxed, tier=TIER_NAMES[ev.tier], match=req.match, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
+            relaxed=ev.relaxed, tier=TIER_NAMES[ev.tier], match=req.match,
+            corrected_query=corrected, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
             index_version=snap.version,
         )
+
+    @staticmethod
+    def _evaluate(snap: Snapshot, query: str, req: SearchRequest) -> tuple[QueryPlan, Evaluation]:
+        pq = parse(query)
+        plan = build_plan(pq, snap.config.max_units)
+        if not req.literal:
+            plan.slips = add_neighbours(snap, plan)
+        return plan, evaluate(snap, pq, plan, req.filters.merged(pq), req.match)
 
     def article(self, article_id: str) -> Article | None:
         snap = self.snapshot()

@@ -28,10 +28,13 @@ WHOLE = 1  # every word whole, accents folded (Phong Thơ for Phong Thổ)
 ALL = 2  # every syllable somewhere (bóng ... đá)
 PARTIAL = 3  # some syllables: only when no document has them all, or on request
 TIER_NAMES = ("exact", "whole", "all", "partial")
-# An adjacent pair of the query counts as one word when the corpus holds it as a pyvi word in
-# at least this share of the documents holding its rarer syllable (ket xe -> kẹt_xe, not the
-# chance "nam_ha" in "viet nam ha noi"); overlapping pairs: the more frequent word wins.
-CORPUS_WORD_SHARE = 0.005
+# An adjacent pair of the query counts as one word when the corpus holds it as one (a pyvi word,
+# or side by side in titles and leads) in at least this share of the documents holding its
+# rarer syllable (ket xe -> kẹt xe, not the chance "nam_ha" of "viet nam ha noi");
+# overlapping pairs: the more frequent word wins.
+CORPUS_WORD_SHARE = 0.001
+CORPUS_WORD_MIN_DF = 1
+POSITIONS_MAX = 60  # candidates whose word adjacency is read from positions (bounded work)
 
 
 @dataclass
@@ -52,7 +55,9 @@ class Matcher:
         self.snap = snap
         self.plan = plan
         for u in plan.units:
-            u.df = min(self.alt_df(a) for a in u.alternatives)
+            # The rarest form; with guessed alternatives, the union's size (its cost).
+            dfs = [self.alt_df(a) for a in u.alternatives]
+            u.df = max(dfs) if any(a.weight < 1 for a in u.alternatives) else min(dfs)
         limit = snap.config.max_units
         if len(plan.units) > limit:  # bounded work: only the rarest units take part
             keep = set(map(id, sorted(plan.units, key=lambda u: (u.stop, u.df))[:limit]))
@@ -64,17 +69,19 @@ class Matcher:
 
     def whole_words(self) -> list[Span]:
         """The query's words that must stand whole: its pyvi words and composites, then the
-        adjacent pairs the corpus holds as words, most frequent first, none overlapping."""
-        fields = ("title_f", "body_f")
+        adjacent pairs the corpus holds as words (pyvi words, or pairs titles and leads print
+        side by side), most frequent first, none overlapping."""
+        words, pairs = ("title_f", "body_f"), ("title_sh", "lead_sh")
         scored = []
         for sp in self.plan.spans:
             if sp.pyvi:
                 scored.append((float("inf"), sp))
                 continue
-            a, b = sp.folded.split("_", 1)
-            word = self.df(fields, sp.folded)
-            if word and word >= CORPUS_WORD_SHARE * min(self.df(fields, a), self.df(fields, b)):
-                scored.append((word, sp))
+            a, b = sp.syls
+            df = max(self.df(words, sp.folded), self.df(pairs, sp.folded))
+            rarer = min(self.df(words, a), self.df(words, b))
+            if df >= max(CORPUS_WORD_MIN_DF, CORPUS_WORD_SHARE * rarer):
+                scored.append((df, sp))
         chosen, taken = [], set()
         for _, sp in sorted(scored, key=lambda x: (-x[0], x[1].start)):
             cover = set(range(sp.start, sp.end))
@@ -84,16 +91,26 @@ class Matcher:
         return chosen
 
     def tier_of(self, cand: np.ndarray) -> np.ndarray:
-        """EXACT, WHOLE or ALL for each candidate (all of which hold every required unit)."""
+        """EXACT, WHOLE or ALL for each candidate (all of which hold every required unit).
+
+        A word is whole where the index holds it as one term (a pyvi word, a composite) or
+        titles and leads print its pairs side by side (shingles); for the few candidates
+        where neither says so, positions decide (punctuation between is allowed: a reader
+        types "da giam can" for "da, giảm cân").
+        """
         whole = np.ones(len(cand), dtype=bool)
         for sp in self.whole_words():
-            here = self.has([FIELDS[p][1] for p in sp.parts], sp.folded, cand)
+            folded = [FIELDS[p][1] for p in sp.parts]
+            here = self.has(folded, sp.folded, cand)
             shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
             if shingle:
                 adjacent = np.ones(len(cand), dtype=bool)
                 for pair in sp.pairs:
                     adjacent &= self.has(shingle, pair, cand)
                 here |= adjacent
+            unsure = np.flatnonzero(whole & ~here)
+            if 0 < len(unsure) <= POSITIONS_MAX:
+                here[unsure] = phrase_among(self.snap, tuple(folded), sp.syls, cand[unsure])
             whole &= here
         exact = whole.copy()
         for syl, parts in self.plan.exact:

@@ -29,6 +29,7 @@ class Alt:
     parts: tuple[str, ...]
     phrase: bool = False
     words: tuple[str, ...] = ()  # pyvi words that must also be there (cheap adjacency)
+    weight: float = 1.0  # below 1 for guesses (a typo's neighbours)
 
 
 @dataclass(eq=False)
@@ -62,6 +63,7 @@ class Span:
     a pyvi word or composite of the query, or an adjacent pair (a word if the corpus says so)."""
 
     folded: str  # folded syllables joined by "_" (a composite: as the index holds it)
+    syls: tuple[str, ...]  # its folded syllables
     pairs: tuple[str, ...]  # its adjacent folded pairs (the shingle terms)
     parts: tuple[str, ...]
     start: int
@@ -79,6 +81,7 @@ class QueryPlan:
     syllables: list[str] = field(default_factory=list)  # of the words and phrases typed
     spans: list[Span] = field(default_factory=list)  # possible words, for "words whole"
     exact: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # typed accented
+    slips: list[tuple[str, list[str]]] = field(default_factory=list)  # typos and their guesses
     accented: bool = False
 
     def mark_terms(self) -> tuple[set[str], set[str], set[str]]:
@@ -192,18 +195,23 @@ def _add_spans(plan: QueryPlan, toks: list, text: str, parts: tuple[str, ...],
     """The run's possible words: its pyvi words and composites, and every adjacent pair."""
     syl_toks = [t for t in toks if t.kind == "syl"]
     index = {t.startchar: base + k for k, t in enumerate(syl_toks)}
+    # pyvi joins accent-free syllables by chance (lam chu tich ho -> tich_ho): there the corpus
+    # decides which pairs are words.
+    accented = not is_folded(normalize(text))
     for t in toks:
-        if t.kind in ("word", "comp"):
+        if t.kind == "comp" or (t.kind == "word" and accented):
             inner = [u for u in syl_toks if t.startchar <= u.startchar and u.endchar <= t.endchar]
             if len(inner) > 1:
                 start = index[inner[0].startchar]
                 pairs = tuple(a.folded + "_" + b.folded for a, b in itertools.pairwise(inner))
-                plan.spans.append(Span(t.folded, pairs, parts, start, start + len(inner), True))
+                plan.spans.append(Span(t.folded, tuple(u.folded for u in inner), pairs, parts,
+                                       start, start + len(inner), True))
     for a, b in itertools.pairwise(syl_toks):
         if text[a.endchar:b.startchar].isspace():
             pair = a.folded + "_" + b.folded
             start = index[a.startchar]
-            plan.spans.append(Span(pair, (pair,), parts, start, start + 2, False))
+            plan.spans.append(Span(pair, (a.folded, b.folded), (pair,), parts, start, start + 2,
+                                   False))
 
 
 def syllables_of(text: str) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ class SearchRequest:
     max_fragments: int = 3
     suggest: bool = True
     match: str = "all"
+    literal: bool = False  # search exactly what was typed: no Telex/VNI reading, no typo guesses
 
     def __post_init__(self) -> None:
         if not isinstance(self.query, str):

@@ -45,6 +45,7 @@ class SearchResult:
     relaxed: bool  # partial matches are shown (none had every word, or match=any)
     tier: str  # how well the best results match: exact, whole, all or partial
     match: str  # all | any, as requested
+    corrected_query: str | None  # the query as searched, when it was read as Telex/VNI
     elapsed_ms: float
     index_version: str
 
@@ -54,7 +55,7 @@ class SearchResult:
             "per_page": self.per_page, "hits": [h.to_dict() for h in self.hits],
             "facets": {k: [asdict(f) for f in v] for k, v in self.facets.items()},
             "suggestions": self.suggestions.to_dict(), "relaxed": self.relaxed,
-            "tier": self.tier, "match": self.match,
+            "tier": self.tier, "match": self.match, "corrected_query": self.corrected_query,
             "elapsed_ms": self.elapsed_ms, "index_version": self.index_version,
         }
 

@@ -83,6 +83,8 @@ class Scorer:
                 if accented:
                     score += self.bm25f([FIELDS[p][0] for p in alt.parts], alt.parts, s, cand)[0]
             m = self.alt_matches(alt, cand, found)
+            if alt.weight != 1.0:
+                score *= np.float32(alt.weight)
             np.maximum(best, np.where(m, score, 0), out=best)
             matched |= m
         return best, matched

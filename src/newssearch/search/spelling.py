@@ -87,10 +87,12 @@ def surface(snap: Snapshot, folded_term: str) -> str | None:
 
 
 def suggestions(snap: Snapshot, syllables: list[str], accented: bool, total: int,
-                hits: list[Hit], relaxed: bool, units: int) -> Suggestions:
+                hits: list[Hit], relaxed: bool, units: int,
+                slips: dict[str, str] | None = None) -> Suggestions:
     """Accent restoration for accent-free queries; did-you-mean for queries that found
     nothing, short ones that found almost nothing, and short ones that fell back to partial
-    matches (a long pasted text needs none)."""
+    matches (a long pasted text needs none), or the query with its slips (``slips``: typed
+    syllable -> likeliest neighbour) corrected when the results came from guessing them."""
     out = Suggestions()
     if not syllables:
         return out
@@ -105,6 +107,8 @@ def suggestions(snap: Snapshot, syllables: list[str], accented: bool, total: int
         dym = did_you_mean(snap, syllables, accented)
         if dym:
             out.did_you_mean.append(dym)
+    if slips and not out.did_you_mean:
+        out.did_you_mean.append(" ".join(slips.get(s, s) for s in syllables))
     return out
 
 

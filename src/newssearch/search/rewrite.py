@@ -1,0 +1,64 @@
+"""Reading a query typed without an input method (Telex ``thoor``, VNI ``tho63``) as the
+Vietnamese it encodes, when the corpus agrees.
+
+A token is read as Telex/VNI only when what it spells is a syllable the corpus prints, the
+token itself is (almost) absent from the corpus, it is not an acronym (``ARM``, ``IMF``), and
+it does not stand beside its neighbours in the corpus as typed (``Las Vegas``). Names and
+English words mostly spell no syllable at all (``news``, ``Neymar``); those that do
+(``Max``, ``teen``, ``bar``) occur in the news as typed, and stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import telex
+from ..analysis import fold
+from .snapshot import Snapshot
+
+TOKEN_RE = re.compile(r"(?<![\w:])[A-Za-z][A-Za-z0-9]*(?!\w)")
+MORE_FREQUENT = 5  # the syllable spelled must be this many times more frequent than the token
+TYPED_MAX_DF = 2  # a token the corpus prints more often than this is a word of its own
+MAX_TOKENS = 32  # bounded work: longer queries are left as typed
+
+
+def _df(snap: Snapshot, fields: tuple[str, ...], term: str) -> int:
+    return max((len(p.docs) for f in fields if (p := snap.postings(f, term))), default=0)
+
+
+def read_as_vietnamese(snap: Snapshot, query: str) -> str | None:
+    """The query with its Telex/VNI tokens spelled out, or None when none is read so."""
+    matches = list(TOKEN_RE.finditer(query))
+    if not matches or len(matches) > MAX_TOKENS:
+        return None
+    words = [m.group().lower() for m in matches]
+    out, last, changed = [], 0, False
+    for k, m in enumerate(matches):
+        if not m.group()[1:].islower() and len(m.group()) > 1:
+            continue  # an acronym or a product name (ARM, iPhone, A7)
+        spelled = telex.decode(words[k])
+        if spelled and _is_meant(snap, words, k, spelled):
+            out.append(query[last:m.start()])
+            out.append(spelled)
+            last = m.end()
+            changed = True
+    if not changed:
+        return None
+    out.append(query[last:])
+    return "".join(out)
+
+
+def _is_meant(snap: Snapshot, words: list[str], k: int, spelled: str) -> bool:
+    typed = words[k]
+    syllable_df = _df(snap, ("title", "body"), spelled)
+    if syllable_df == 0:
+        return False
+    typed_df = _df(snap, ("title_f", "body_f"), typed)
+    if typed_df > TYPED_MAX_DF or typed_df * MORE_FREQUENT > syllable_df:
+        return False
+    # As typed, beside a neighbour the corpus holds it with: a real word (Las Vegas).
+    for a, b in ((words[k - 1] if k else None, typed),
+                 (typed, words[k + 1] if k + 1 < len(words) else None)):
+        if a and b and _df(snap, ("title_sh", "lead_sh", "body_f"), f"{fold(a)}_{fold(b)}"):
+            return False
+    return True

@@ -1,0 +1,90 @@
+"""One slip of the finger: a syllable the corpus lacks, or holds far more rarely than a
+syllable one edit away (a letter dropped, added, replaced, or two swapped), also matches its
+most frequent neighbours, scored below the syllable as typed.
+
+Neighbours come from the title vocabulary's deletion index (``spelling.Vocabulary``), so a
+lookup costs a few dictionary probes, and a query corrects at most a few syllables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..analysis import fold
+from .plan import Alt, QueryPlan, Word
+from .snapshot import Snapshot
+from .spelling import vocabulary
+
+MAX_SYLLABLES = 3  # corrected per query (bounded work)
+MAX_NEIGHBOURS = 3  # alternatives per corrected syllable
+MIN_LENGTH = 3  # shorter syllables have too many neighbours to guess from
+RARE_DF = 3  # a syllable in this many documents or fewer may be a slip ...
+RARER = 50  # ... when a neighbour is this many times more frequent
+FIELDS = ("title_f", "body_f")
+
+
+def _df(snap: Snapshot, term: str) -> int:
+    return max((len(p.docs) for f in FIELDS if (p := snap.postings(f, term))), default=0)
+
+
+def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]]]:
+    """Give the plan's likely slips their neighbours as alternatives (weighted by
+    ``config.typo_weight``); returns what was corrected, for display."""
+    done: list[tuple[str, list[str]]] = []
+    weight = snap.config.typo_weight
+    for u in plan.units:
+        if len(done) >= MAX_SYLLABLES:
+            break
+        if u.stop or len(u.alternatives) != 1:
+            continue
+        alt = u.alternatives[0]
+        if len(alt.syls) != 1 or alt.phrase:
+            continue
+        typed = fold(alt.syls[0])
+        if len(typed) < MIN_LENGTH or not typed.isalpha():
+            continue
+        df = _df(snap, typed)
+        if df > RARE_DF:
+            continue
+        near = [(n, _df(snap, n)) for n in vocabulary(snap, "title_f").near(typed, 2)
+                if n != typed and osa_distance(typed, n) == 1]
+        near = sorted((x for x in near if x[1] >= max(2, RARER * df)), key=lambda x: (-x[1], x[0]))
+        if not near:
+            continue
+        chosen = [n for n, _ in near[:MAX_NEIGHBOURS]]
+        u.alternatives += [Alt((n,), alt.parts, weight=weight) for n in chosen]
+        _respell_pairs(plan, typed, chosen)
+        done.append((alt.syls[0], chosen))
+    return done
+
+
+def _respell_pairs(plan: QueryPlan, typed: str, chosen: list[str]) -> None:
+    """The query's adjacent pairs with the slip replaced by each guess, as possible words
+    (``pohng tho`` -> ``phong_tho``) and for the pair bonuses, so that the article holding
+    the words the reader meant, side by side, ranks as if they had been typed right."""
+    for sp in list(plan.spans):
+        if sp.pyvi or typed not in sp.syls:
+            continue
+        for n in chosen:
+            syls = tuple(n if x == typed else x for x in sp.syls)
+            pair = "_".join(syls)
+            plan.spans.append(replace(sp, folded=pair, syls=syls, pairs=(pair,)))
+            plan.shingles.append((pair, sp.parts))
+            if "body" in sp.parts:
+                plan.words.append(Word(pair, pair, ("body",)))
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Edit distance where swapping two neighbouring letters is one edit (``qaut``/``quat``)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]

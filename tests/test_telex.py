@@ -1,0 +1,31 @@
+"""Telex and VNI keystrokes decoded into the syllables they spell (no index needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newssearch.analysis import normalize
+from newssearch.telex import decode
+
+
+@pytest.mark.parametrize("typed, want", [
+    ("thoor", "thổ"), ("natj", "nạt"), ("quats", "quát"), ("noong", "nông"), ("daan", "dân"),
+    ("beens", "bến"), ("cuoois", "cuối"), ("tieenf", "tiền"), ("dduwowngf", "đường"),
+    ("nguowif", "người"), ("giuwax", "giữa"), ("quoocs", "quốc"), ("vieetj", "việt"),
+    ("hoaf", "hòa"), ("thuyr", "thủy"), ("tw", "tư"), ("khieeps", "khiếp"),
+    # VNI: marks after the letter or at the end
+    ("tho63", "thổ"), ("d9u7o7ng2", "đường"), ("ngu7o7i2", "người"), ("tie6n2", "tiền"),
+    ("d9i", "đi"), ("Vie6t5", "việt"),
+])
+def test_keystrokes_spell_the_syllable(typed, want):
+    assert decode(typed) == normalize(want)
+
+
+@pytest.mark.parametrize("typed", [
+    "tim", "dan", "hoa", "tre", "phong", "honda", "sonic",  # nothing to decode
+    "news", "neymar", "google", "iphones",  # no Vietnamese syllable
+    "VNI", "S20", "A7", "covid19", "2020", "", "thổ", "ab-c",  # codes, digits, not ASCII
+    "aaaaaaaaaaaaaaaa",
+])
+def test_what_spells_no_syllable_stays_as_typed(typed):
+    assert decode(typed) is None

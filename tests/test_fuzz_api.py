@@ -47,7 +47,7 @@ raw_queries = st.one_of(
 @pytest.fixture(scope="module")
 def client(search_index):
     app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": False,
-                      "RATELIMIT_ENABLED": False})
+                      "RATE_LIMIT_ENABLED": False, "WARM": False})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must show as a 500, not a raise
     return app.test_client()
 

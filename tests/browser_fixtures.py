@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def start_gunicorn(index_root: Path, log: Path, workers: int = 2) -> LiveServer:
 
 
 def stop(server: LiveServer) -> None:
-    server.proc.terminate()
+    """Quick shutdown (SIGINT); graceful stops are tested on their own."""
+    server.proc.send_signal(signal.SIGINT)
     try:
         server.proc.wait(20)
     except subprocess.TimeoutExpired:

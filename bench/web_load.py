@@ -2,7 +2,8 @@
 on loopback over an index, /api/search driven by wrk with a Lua script that rotates the dev
 queries (each wrk connection walks the list from its own offset).
 
-Runs, in order: a first pass right after boot, a warm pass at the same concurrency, then
+Runs, in order: 200 sequential requests right after boot (the first ones land on fresh
+workers: compare them with the later ones), a first wrk pass, a warm pass at the same concurrency, then
 each further concurrency. Prints requests/s, p50/p95/p99/max latency, error counts, and each
 worker's memory from /proc/PID/smaps_rollup (anonymous vs file-backed, resident and
 proportional). No result cache exists in the app, so repeated queries are computed anew.
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -86,6 +88,17 @@ def wrk(url: str, lua: Path, connections: int, duration: int, threads: int) -> d
     return res
 
 
+def sequential(base: str, paths: list[str], n: int) -> list[float]:
+    """Milliseconds of n requests sent one after another (the first ones hit fresh workers)."""
+    out = []
+    for path in paths[:n]:
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(base + path, timeout=30) as r:
+            r.read()
+        out.append(round((time.perf_counter() - t0) * 1000, 2))
+    return out
+
+
 def wait_ready(base: str, proc: subprocess.Popen, limit: float = 300) -> float:
     t0 = time.monotonic()
     while time.monotonic() - t0 < limit:
@@ -137,6 +150,12 @@ def main() -> None:
     try:
         report["ready_seconds"] = round(wait_ready(base, proc), 2)
         report["memory_at_boot"] = memory(proc.pid)
+        seq = sequential(base, paths.read_text().splitlines(), 200)
+        report["sequential_ms"] = {"first_5": seq[:5], "median_100_200": statistics.median(
+            seq[100:200]), "median_first_20": statistics.median(seq[:20])}
+        print(f"sequential after boot: first 5 {seq[:5]} ms, median of the first 20 "
+              f"{statistics.median(seq[:20]):.1f} ms, of requests 100-200 "
+              f"{statistics.median(seq[100:200]):.1f} ms", flush=True)
         runs = [("first pass after boot", conc[0]), ("warm", conc[0])]
         runs += [("warm", c) for c in conc[1:]]
         report["runs"] = []

@@ -255,3 +255,19 @@ def test_pages_without_index_are_503_in_vietnamese(tmp_path):
         r = c.get(url)
         assert r.status_code == 503 and r.mimetype == "text/html", url
         assert "chưa sẵn sàng" in text_of(r.get_data(as_text=True))
+
+
+def test_vietnamese_display_formats():
+    from datetime import UTC, datetime
+
+    from newssearch.web import fmt
+
+    assert fmt.number(1234) == "1.234" and fmt.number(1234567) == "1.234.567"
+    assert fmt.number(7) == "7" and fmt.number(0.5) == "0,5"
+    assert fmt.month_vi("2020-10") == "Tháng 10/2020" and fmt.month_vi("2021-04") == "Tháng 4/2021"
+    assert fmt.date_vi("2021-04-20T08:30:00+07:00") == "20/04/2021"
+    # Late in the UTC evening is already the next day in Vietnam.
+    assert fmt.date_vi(datetime(2021, 4, 19, 20, 0, tzinfo=UTC)) == "20/04/2021"
+    assert fmt.datetime_vi("2021-04-20T08:30:00+07:00") == "20/04/2021 08:30"
+    assert fmt.datetime_vi("2021-04-20T00:00:00+07:00") == "20/04/2021"
+    assert fmt.date_vi(None) == "" and fmt.seconds_vi(5.0) == "0,005 giây"

@@ -90,13 +90,13 @@ class Matcher:
                 taken |= cover
         return chosen
 
-    def tier_of(self, cand: np.ndarray) -> np.ndarray:
+    def tier_of(self, cand: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """EXACT, WHOLE or ALL for each candidate (all of which hold every required unit).
 
         A word is whole where the index holds it as one term (a pyvi word, a composite) or
         titles and leads print its pairs side by side (shingles); for the few candidates
         where neither says so, positions decide (punctuation between is allowed: a reader
-        types "da giam can" for "da, giảm cân").
+        types "da giam can" for "da, giảm cân"), for the best scored of them (bounded work).
         """
         whole = np.ones(len(cand), dtype=bool)
         for sp in self.whole_words():
@@ -109,7 +109,8 @@ class Matcher:
                     adjacent &= self.has(shingle, pair, cand)
                 here |= adjacent
             unsure = np.flatnonzero(whole & ~here)
-            if 0 < len(unsure) <= POSITIONS_MAX:
+            if len(unsure):
+                unsure = np.sort(unsure[np.argsort(-scores[unsure], kind="stable")[:POSITIONS_MAX]])
                 here[unsure] = phrase_among(self.snap, tuple(folded), sp.syls, cand[unsure])
             whole &= here
         exact = whole.copy()
@@ -271,7 +272,9 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
         cand = cand[m.unit_matches(u, cand)]
     for ph in plan.phrases:
         cand = cand[phrase_among(snap, *ph.terms(), cand)]
-    tiers = m.tier_of(cand)
+    scorer = Scorer(snap, plan, m.alt_matches)
+    scores = scorer.score(cand, False)
+    tiers = m.tier_of(cand, scores)
     if match == "any" and not plan.phrases:
         return _any(snap, m, plan, base, cand, tiers)
     if len(cand) == 0:
@@ -279,9 +282,10 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
             return Evaluation(np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), ALL)
         return _any(snap, m, plan, base, cand, tiers, relaxed=True)
     tier = int(tiers.min())
-    cand = cand[tiers == tier]
+    best = tiers == tier
+    cand = cand[best]
     total = np.zeros(n, dtype=np.float32)
-    total[cand] = Scorer(snap, plan, m.alt_matches).score(cand, False)
+    total[cand] = scores[best]
     mask = np.zeros(n, dtype=bool)
     mask[cand] = True
     return Evaluation(total, mask, tier)

@@ -27,34 +27,45 @@ def _df(snap: Snapshot, fields: tuple[str, ...], term: str) -> int:
 
 
 def read_as_vietnamese(snap: Snapshot, query: str) -> str | None:
-    """The query with its Telex/VNI tokens spelled out, or None when none is read so."""
+    """The query with its Telex/VNI tokens spelled out, or None when none is read so.
+
+    Once some token is surely Telex/VNI (it spells a syllable and is no word of its own), the
+    input method was off for the whole query, and the other tokens that spell a syllable
+    far more frequent than themselves are read so too (``lais`` -> ``lái`` beside ``sieeu``).
+    """
     matches = list(TOKEN_RE.finditer(query))
     if not matches or len(matches) > MAX_TOKENS:
         return None
     words = [m.group().lower() for m in matches]
-    out, last, changed = [], 0, False
+    spelled: dict[int, str] = {}
     for k, m in enumerate(matches):
         if not m.group()[1:].islower() and len(m.group()) > 1:
             continue  # an acronym or a product name (ARM, iPhone, A7)
-        spelled = telex.decode(words[k])
-        if spelled and _is_meant(snap, words, k, spelled):
-            out.append(query[last:m.start()])
-            out.append(spelled)
-            last = m.end()
-            changed = True
-    if not changed:
+        if (s := telex.decode(words[k])) is not None:
+            spelled[k] = s
+    sure = {k for k, s in spelled.items() if _is_meant(snap, words, k, s, TYPED_MAX_DF)}
+    if not sure:
         return None
+    read = sure | {k for k, s in spelled.items()
+                   if k not in sure and _is_meant(snap, words, k, s, None)}
+    out, last = [], 0
+    for k in sorted(read):
+        out += [query[last:matches[k].start()], spelled[k]]
+        last = matches[k].end()
     out.append(query[last:])
     return "".join(out)
 
 
-def _is_meant(snap: Snapshot, words: list[str], k: int, spelled: str) -> bool:
+def _is_meant(snap: Snapshot, words: list[str], k: int, spelled: str,
+              typed_max_df: int | None) -> bool:
     typed = words[k]
     syllable_df = _df(snap, ("title", "body"), spelled)
     if syllable_df == 0:
         return False
     typed_df = _df(snap, ("title_f", "body_f"), typed)
-    if typed_df > TYPED_MAX_DF or typed_df * MORE_FREQUENT > syllable_df:
+    if typed_max_df is not None and typed_df > typed_max_df:
+        return False
+    if typed_df * MORE_FREQUENT > syllable_df:
         return False
     # As typed, beside a neighbour the corpus holds it with: a real word (Las Vegas).
     for a, b in ((words[k - 1] if k else None, typed),

@@ -8,8 +8,6 @@ lookup costs a few dictionary probes, and a query corrects at most a few syllabl
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..analysis import fold
 from .plan import Alt, QueryPlan, Word
 from .snapshot import Snapshot
@@ -18,8 +16,8 @@ from .spelling import vocabulary
 MAX_SYLLABLES = 3  # corrected per query (bounded work)
 MAX_NEIGHBOURS = 3  # alternatives per corrected syllable
 MIN_LENGTH = 3  # shorter syllables have too many neighbours to guess from
-RARE_DF = 3  # a syllable in this many documents or fewer may be a slip ...
-RARER = 50  # ... when a neighbour is this many times more frequent
+RARER = 20  # a syllable may be a slip when a neighbour is this many times more frequent ...
+RARE_DF = 2000  # ... (so only syllables in at most this many documents are looked at)
 FIELDS = ("title_f", "body_f")
 
 
@@ -48,9 +46,13 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
             continue
         near = [(n, _df(snap, n)) for n in vocabulary(snap, "title_f").near(typed, 2)
                 if n != typed and osa_distance(typed, n) == 1]
-        near = sorted((x for x in near if x[1] >= max(2, RARER * df)), key=lambda x: (-x[1], x[0]))
+        near = [(n, d) for n, d in near if d >= max(2, RARER * df)]
         if not near:
             continue
+        # The likeliest first: neighbours the corpus prints beside the query's next or
+        # previous syllable (pan chau -> phan châu), then the most frequent.
+        context = _context(plan, typed)
+        near.sort(key=lambda x: (-_beside(snap, x[0], context), -x[1], x[0]))
         chosen = [n for n, _ in near[:MAX_NEIGHBOURS]]
         u.alternatives += [Alt((n,), alt.parts, weight=weight) for n in chosen]
         _respell_pairs(plan, typed, chosen)
@@ -58,17 +60,32 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
     return done
 
 
+def _context(plan: QueryPlan, typed: str) -> list[tuple[str, str]]:
+    """The query's pairs holding the slip, with its place left blank: ("", "chau")."""
+    return [tuple("" if x == typed else x for x in sp.syls) for sp in plan.spans
+            if not sp.pyvi and typed in sp.syls]
+
+
+def _beside(snap: Snapshot, guess: str, context: list[tuple[str, str]]) -> int:
+    """In how many documents the corpus prints ``guess`` beside the query's neighbours."""
+    n = 0
+    for a, b in context:
+        pair = f"{a or guess}_{b or guess}"
+        n += max((len(p.docs) for f in ("title_sh", "lead_sh", "body_f")
+                  if (p := snap.postings(f, pair))), default=0)
+    return n
+
+
 def _respell_pairs(plan: QueryPlan, typed: str, chosen: list[str]) -> None:
-    """The query's adjacent pairs with the slip replaced by each guess, as possible words
-    (``pohng tho`` -> ``phong_tho``) and for the pair bonuses, so that the article holding
-    the words the reader meant, side by side, ranks as if they had been typed right."""
+    """The query's adjacent pairs with the slip replaced by each guess, for the pair
+    bonuses (``pohng tho`` -> ``phong_tho``), so that the article holding the words the
+    reader meant, side by side, ranks as if they had been typed right. (Not required whole:
+    a guess is no word the reader typed.)"""
     for sp in list(plan.spans):
         if sp.pyvi or typed not in sp.syls:
             continue
         for n in chosen:
-            syls = tuple(n if x == typed else x for x in sp.syls)
-            pair = "_".join(syls)
-            plan.spans.append(replace(sp, folded=pair, syls=syls, pairs=(pair,)))
+            pair = "_".join(n if x == typed else x for x in sp.syls)
             plan.shingles.append((pair, sp.parts))
             if "body" in sp.parts:
                 plan.words.append(Word(pair, pair, ("body",)))

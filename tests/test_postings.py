@@ -14,7 +14,7 @@ import pytest
 from conftest import copy_index
 from whoosh import index as windex
 
-from newssearch import indexer, postings
+from newssearch import bulk, postings
 from newssearch.indexer import delete, rebuild, update
 from newssearch.search import SearchEngine
 from newssearch.store import current_build
@@ -42,11 +42,12 @@ def _results(root: Path) -> list[list[tuple[str, float]]]:
 
 @pytest.fixture(scope="module")
 def multi_index(tmp_path_factory, sample_articles) -> Path:
-    """sample/ rebuilt in commits of 100 articles: three segments, one merged flat set."""
+    """sample/ rebuilt with a tiny memory budget: segments of about 100 articles, one merged
+    flat set."""
     root = tmp_path_factory.mktemp("multi") / "index"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(indexer, "CHUNK", 100)
-        rebuild(root, sample_articles, procs=1)
+        mp.setattr(bulk, "MIN_SEGMENT_MB", 0.4)
+        rebuild(root, sample_articles, procs=1, memory_mb=1)
     return root
 
 
@@ -65,7 +66,7 @@ def test_rebuild_writes_flat_postings_equal_to_whoosh(which: str, request):
     build = current_build(root).path
     segs = _segments(build)
     if which == "multi_index":
-        assert len(segs) == 3 and _flat_dirs(root) == [postings.MERGED]
+        assert len(segs) >= 3 and _flat_dirs(root) == [postings.MERGED]
     else:
         assert _flat_dirs(root) == sorted(segs)
     ix = windex.open_dir(str(build))

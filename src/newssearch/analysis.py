@@ -171,6 +171,13 @@ def _crf_form(syllable: str) -> str:
     return syllable if syllable.isascii() else _retone(syllable)
 
 
+@lru_cache(maxsize=200_000)
+def _forms(raw: str) -> tuple[str, str]:
+    """(normalized, folded) of a token as written: one cache lookup per token at index time."""
+    t = normalize(raw)
+    return t, fold(t)
+
+
 def analyze(text: str, words: bool = True) -> list[Token]:
     """Tokens of ``text`` with offsets into ``text`` itself (not a normalized copy).
 
@@ -184,17 +191,18 @@ def analyze(text: str, words: bool = True) -> list[Token]:
     for m in TOKEN_RE.finditer(text):
         raw = m.group()
         start = m.start()
-        if PART_RE.fullmatch(raw):
-            t = normalize(raw)
-            out.append(Token("syl", t, fold(t), pos, start, m.end()))
+        # isalnum: a plain syllable (what PART_RE matches, minus NFD marks) without a regex.
+        if raw.isalnum() or PART_RE.fullmatch(raw):
+            t, f = _forms(raw)
+            out.append(Token("syl", t, f, pos, start, m.end()))
             syls.append((start, m.end(), raw))
             pos += 1
             continue
-        t = normalize(raw)
-        out.append(Token("comp", t, fold(t), pos, start, m.end()))
+        t, f = _forms(raw)
+        out.append(Token("comp", t, f, pos, start, m.end()))
         for p in PART_RE.finditer(raw):
-            pt = normalize(p.group())
-            out.append(Token("syl", pt, fold(pt), pos, start + p.start(), start + p.end()))
+            pt, pf = _forms(p.group())
+            out.append(Token("syl", pt, pf, pos, start + p.start(), start + p.end()))
             syls.append((start + p.start(), start + p.end(), p.group()))
             pos += 1
     if words and len(syls) > 1:

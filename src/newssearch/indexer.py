@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.writing import SegmentWriter
-
 from . import postings
-from .analysis import warm_up
+from .bulk import DEFAULT_MEMORY_MB, Budget, fill_segments, segment_codec, write_parallel
 from .manifest import write_manifest
+from .merging import merge_policy
 from .model import Article
-from .schema import build_schema, doc_fields
+from .postpool import PostingBuffer
+from .schema import build_schema
 from .store import (
     BuildInfo,
     NoIndexError,
@@ -27,7 +27,7 @@ from .store import (
     write_meta,
     writing,
 )
-from .whoosh_compat import create_index, open_index
+from .whoosh_compat import BufferedSegmentWriter, commit_with_segments, create_index, open_index
 
 # Progress callback: called with the number of articles just processed.
 Progress = Callable[[int], None]
@@ -37,11 +37,6 @@ Stage = Callable[[str], None]
 WaitFor = Callable[[str], None] | None
 # Below this many changed articles an update runs in-process; above it, on all cores.
 PARALLEL_MIN = 2000
-# Articles per commit. Each chunk's postings sort in memory (one pool for everything spills
-# gigabytes of runs and merges them in Python); bigger chunks mean fewer segments, which
-# search reads faster. 24,000 articles take about 3 GB per writer process.
-CHUNK = 24_000
-POOL_MB = 4096  # per writer process; a chunk stays below it, so nothing spills to disk
 
 
 @dataclass
@@ -59,38 +54,37 @@ def default_procs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _write(ix, docs: Sequence[tuple[Article, str | None, bool]], procs: int,
-           progress: Progress | None, stage: Stage | None = None) -> None:
-    """Write (article, content hash, replaces an existing id) items into ``ix``.
+def _write(ix, build_path: Path, docs: Iterable[tuple[Article, str | None, bool]],
+           budget: Budget, parallel: bool, progress: Progress | None,
+           stage: Stage | None = None) -> None:
+    """Write (article, content hash, replaces an existing id) items into ``ix`` and commit.
 
-    Big batches are written in chunks, each on all cores (every process segments and writes
-    its own segment) and committed without merging: a chunk's postings then sort in memory,
-    where one big pool would spill gigabytes of runs to disk and merge them in Python.
+    New segments are written by ``bulk`` (on ``budget.workers`` processes when ``parallel``),
+    each with its flat postings, and added to the index in one commit together with the
+    deletions of replaced articles and the merges the policy asks for (``merging.py``).
     """
-    parallel = procs > 1 and len(docs) >= PARALLEL_MIN
-    if parallel:
-        warm_up()
-    for start in range(0, len(docs), CHUNK):
-        chunk = docs[start : start + CHUNK]
+    w = BufferedSegmentWriter(ix, PostingBuffer(build_path / postings.DIRNAME),
+                              codec=segment_codec())
+
+    def items() -> Iterator[tuple[Article, str | None]]:
+        for a, h, exists in docs:
+            if exists:
+                w.delete_by_term("id", a.id)
+            yield a, h
+
+    try:
         if parallel:
-            w = ix.writer(procs=procs, multisegment=True, limitmb=POOL_MB, batchsize=50)
+            segs = write_parallel(build_path, items(), budget, progress)
         else:
-            w = SegmentWriter(ix, limitmb=POOL_MB)
-        try:
-            for a, h, exists in chunk:
-                if exists:
-                    w.delete_by_term("id", a.id)
-                w.add_document(**doc_fields(a, h))
-                if progress:
-                    progress(1)
-            w.commit(merge=False)
-        except BaseException:
-            w.cancel()
-            raise
-    # Search reads scored postings from flat arrays written beside each new segment.
-    if stage:
-        stage("writing postings")
-    postings.sync(Path(ix.storage.folder), procs if parallel else 1)
+            segs = list(fill_segments(ix, build_path / postings.DIRNAME, items(),
+                                      budget.segment_bytes, progress))
+        if stage:
+            stage("committing")
+        commit_with_segments(w, segs, merge_policy(build_path))
+    except BaseException:
+        w.cancel()
+        raise
+    postings.sync(build_path)  # drops the flat sets of segments merged away
 
 
 def rebuild(
@@ -100,8 +94,10 @@ def rebuild(
     progress: Progress | None = None,
     stage: Stage | None = None,
     wait: WaitFor = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> IndexResult:
-    """Write all ``articles`` into a new build, then make it live in one atomic step."""
+    """Write all ``articles`` (any iterable: they are streamed, never all in memory) into a
+    new build, then make it live in one atomic step."""
     t0 = time.perf_counter()
     res = IndexResult()
     with WriteLock(root, wait=wait is not None, on_wait=wait):
@@ -109,10 +105,18 @@ def rebuild(
         build = new_build(root)
         with writing(build.path, f"The live index at {root} is unchanged.", remove=True):
             ix = create_index(build.path, build_schema())
-            todo = [(a, None, False) for a in _unique(articles, res, progress)]
-            _write(ix, todo, procs or default_procs(), progress, stage)
+            budget = Budget(memory_mb, procs or default_procs())
+
+            def todo() -> Iterator[tuple[Article, None, bool]]:
+                for a in _unique(articles, res, progress):
+                    res.added += 1
+                    yield a, None, False
+
+            _write(ix, build.path, todo(), budget, budget.workers > 1, progress, stage)
+            if stage:
+                stage("merging postings")
             postings.write_merged(build.path)  # a fresh build: one set for all its segments
-            res.added = res.total = len(todo)
+            res.total = res.added
             write_meta(build, articles=res.added, created=time.time())
             write_manifest(build.path)  # last: a build without one is never published
         with writing(root, f"The live index is unchanged; {build.name} is removed next run."):
@@ -158,6 +162,7 @@ def update(
     progress: Progress | None = None,
     stage: Stage | None = None,
     wait: WaitFor = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> IndexResult:
     """Add new articles and replace changed ones by id; unchanged ones are skipped.
 
@@ -166,8 +171,8 @@ def update(
     """
     t0 = time.perf_counter()
     if current_build(root) is None:
-        return rebuild(root, list(articles), procs=procs, progress=progress, stage=stage,
-                       wait=wait)
+        return rebuild(root, articles, procs=procs, progress=progress, stage=stage,
+                       wait=wait, memory_mb=memory_mb)
     res = IndexResult()
     with WriteLock(root, wait=wait is not None, on_wait=wait):
         build, ix = open_build(root)
@@ -187,7 +192,9 @@ def update(
             res.added = len(todo) - res.updated
             with writing(build.path, "Articles of chunks already committed are updated; "
                          "run the same update again to finish."):
-                _write(ix, todo, procs or default_procs(), progress, stage)
+                budget = Budget(memory_mb, procs or default_procs())
+                _write(ix, build.path, todo, budget,
+                       budget.workers > 1 and len(todo) >= PARALLEL_MIN, progress, stage)
                 _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name
@@ -203,15 +210,16 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
     missing: list[str] = []
     with WriteLock(root):
         build, ix = open_build(root)
-        w = ix.writer()
+        w = BufferedSegmentWriter(ix, PostingBuffer(build.path / postings.DIRNAME),
+                                  codec=segment_codec())
         try:
             for i in dict.fromkeys(ids):  # an id given twice is deleted (and counted) once
                 (done if w.delete_by_term("id", i) else missing).append(i)
-            w.commit()
+            commit_with_segments(w, [], merge_policy(build.path))
         except BaseException:
             w.cancel()
             raise
-        postings.sync(build.path)  # a commit may merge segments into a new one
+        postings.sync(build.path)  # drops the flat sets of segments merged away
         _refresh_meta(build, ix)
     return done, missing
 

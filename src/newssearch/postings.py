@@ -42,6 +42,7 @@ SCORED_FIELDS = (
     *(p + "_sh" for p in SHINGLE_PARTS),
 )
 MAX_TF = np.iinfo(np.uint16).max
+MERGE_CHUNK = 4_000_000  # postings merged at a time by write_merged
 
 
 def term_key(fieldname: str, term: bytes) -> int:
@@ -160,7 +161,12 @@ def _load_merged(base: Path, ids: list[tuple[str, int]]
 def write_merged(build_path: Path) -> None:
     """After a rebuild: all segments' flat postings as one set with global docnums, so a
     term is one slice instead of one per segment. The per-segment sets it replaces are
-    removed; segments added later get their own again (``sync``)."""
+    removed; segments added later get their own again (``sync``).
+
+    Streamed: the key space (uniform hashes) is cut into ranges of about MERGE_CHUNK
+    postings, each range read from every segment's files, merged and appended to the
+    output, so memory stays bounded whatever the corpus size.
+    """
     base = build_path / DIRNAME
     ix = open_index(build_path)
     with ix.reader() as r:
@@ -168,41 +174,143 @@ def write_merged(build_path: Path) -> None:
     segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
     if len(ids) < 2 or any(sp is None for sp in segs):
         return
+    files = [(_NpyFile(base / segid / "docs.npy"), _NpyFile(base / segid / "tfs.npy"))
+             for segid, _ in ids]
     offsets = np.cumsum([0] + [n for _, n in ids])[:-1]
-    keys = np.concatenate([sp.keys for sp in segs])
-    order = np.argsort(keys, kind="stable")  # equal keys stay in segment order
-    sizes = np.concatenate([np.diff(sp.starts) for sp in segs])[order]
-    # Where each (segment, term) run starts in the segments' docs laid end to end.
-    bases = np.cumsum([0] + [len(sp.docs) for sp in segs])[:-1]
-    src = np.concatenate([sp.starts[:-1] + b for sp, b in zip(segs, bases)])[order]
-    docs_all = np.concatenate([sp.docs + np.int32(o) for sp, o in zip(segs, offsets)])
-    tfs_all = np.concatenate([sp.tfs for sp in segs])
-    out_starts = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=out_starts[1:])
-    gather = np.arange(out_starts[-1], dtype=np.int64) + np.repeat(src - out_starts[:-1], sizes)
-    sorted_keys = keys[order]
-    first = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
-    starts = out_starts[np.append(np.flatnonzero(first), len(sizes))]
+    total = sum(len(sp.docs) for sp in segs)
+    nparts = max(1, -(-total // MERGE_CHUNK))
+    cuts = [np.uint64(i * (2**64 // nparts)) for i in range(1, nparts)]
+    rows = [[0, *(int(np.searchsorted(sp.keys, c)) for c in cuts), len(sp.keys)]
+            for sp in segs]
     tmp = base / f".{MERGED}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    np.save(tmp / "keys.npy", sorted_keys[first])
-    np.save(tmp / "starts.npy", starts)
-    np.save(tmp / "docs.npy", docs_all[gather])
-    np.save(tmp / "tfs.npy", tfs_all[gather])
-    total = int(sum(n for _, n in ids))
+    nterms = 0
+    for k in range(nparts):  # first pass: distinct keys, for the output headers
+        keys = np.concatenate([sp.keys[rw[k]:rw[k + 1]] for sp, rw in zip(segs, rows)])
+        nterms += len(np.unique(keys))
+    tfs_dtype = segs[0].tfs.dtype
+    with _NpyWriter(tmp / "keys.npy", np.uint64, nterms) as out_keys, \
+            _NpyWriter(tmp / "starts.npy", np.int64, nterms + 1) as out_starts, \
+            _NpyWriter(tmp / "docs.npy", np.int32, total) as out_docs, \
+            _NpyWriter(tmp / "tfs.npy", tfs_dtype, total) as out_tfs:
+        out_starts.write(np.zeros(1, dtype=np.int64))
+        done = 0
+        for k in range(nparts):
+            keys, sizes, docs, tfs = [], [], [], []
+            for sp, rw, (fd, ft), off in zip(segs, rows, files, offsets):
+                a, b = rw[k], rw[k + 1]
+                if a == b:
+                    continue
+                p0, p1 = int(sp.starts[a]), int(sp.starts[b])
+                keys.append(np.asarray(sp.keys[a:b]))
+                sizes.append(np.diff(np.asarray(sp.starts[a:b + 1])))
+                docs.append(fd.read(p0, p1) + np.int32(off))
+                tfs.append(ft.read(p0, p1))
+            if not keys:
+                continue
+            # Stable: a term's runs stay in segment order, so its docnums stay ascending.
+            key = np.concatenate(keys)
+            order = np.argsort(key, kind="stable")
+            size = np.concatenate(sizes)
+            gather = _gather(size, order)
+            skey = key[order]
+            first = np.concatenate([[True], skey[1:] != skey[:-1]])
+            ends = np.cumsum(size[order])[np.append(np.flatnonzero(first)[1:] - 1,
+                                                     len(skey) - 1)]
+            out_keys.write(skey[first])
+            out_starts.write(ends + done)
+            out_docs.write(np.concatenate(docs)[gather])
+            out_tfs.write(np.concatenate(tfs)[gather])
+            done += int(size.sum())
     (tmp / "meta.json").write_text(json.dumps(
-        {"version": SIDECAR_VERSION, "doc_count": total, "segments": ids,
-         "terms": int(first.sum()), "postings": int(starts[-1])}))
+        {"version": SIDECAR_VERSION, "doc_count": int(sum(n for _, n in ids)), "segments": ids,
+         "terms": nterms, "postings": total}))
     shutil.rmtree(base / MERGED, ignore_errors=True)
     os.rename(tmp, base / MERGED)
     for segid, _ in ids:
         shutil.rmtree(base / segid, ignore_errors=True)
 
 
+def _gather(sizes: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Indexes that lay runs of ``sizes`` (stored end to end) out in ``order``."""
+    src = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=src[1:])
+    s = sizes[order]
+    dst = np.zeros(len(s), dtype=np.int64)
+    np.cumsum(s[:-1], out=dst[1:])
+    return np.arange(int(s.sum()), dtype=np.int64) + np.repeat(src[order] - dst, s)
+
+
+class _NpyFile:
+    """Reads slices of a 1-d .npy file with plain reads (a map would keep what it touched
+    resident, and a merge touches everything)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with open(path, "rb") as f:
+            fmt = np.lib.format
+            read = (fmt.read_array_header_1_0 if fmt.read_magic(f) == (1, 0)
+                    else fmt.read_array_header_2_0)
+            _, _, self.dtype = read(f)
+            self.offset = f.tell()
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        with open(self.path, "rb") as f:
+            f.seek(self.offset + a * self.dtype.itemsize)
+            return np.fromfile(f, dtype=self.dtype, count=b - a)
+
+
+class _NpyWriter:
+    """Appends to a 1-d .npy file whose length is known in advance."""
+
+    def __init__(self, path: Path, dtype, length: int):
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.length = length
+
+    def write(self, arr: np.ndarray) -> None:
+        self.f.write(np.ascontiguousarray(arr, dtype=self.dtype).tobytes())
+
+    def __enter__(self):
+        self.f = self.path.open("wb")
+        np.lib.format.write_array_header_1_0(self.f, {
+            "descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+            "shape": (self.length,)})
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.f.close()
+
+
+def write_set(out: Path, keys: np.ndarray, sizes: np.ndarray, docs: np.ndarray,
+              tfs: np.ndarray, doc_count: int) -> int:
+    """Write one set of flat postings: terms ``keys`` (any order) with ``sizes`` postings
+    each, laid end to end in ``docs``/``tfs`` in that order; returns the postings count.
+    Written under a temporary name and renamed, so readers never see half of it."""
+    order = np.argsort(keys, kind="stable")
+    gather = _gather(sizes.astype(np.int64), order)
+    starts = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(sizes[order], out=starts[1:])
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "keys.npy", keys[order].astype(np.uint64))
+    np.save(tmp / "starts.npy", starts)
+    np.save(tmp / "docs.npy", docs[gather].astype(np.int32))
+    np.save(tmp / "tfs.npy", np.minimum(np.rint(tfs[gather]), MAX_TF).astype(np.uint16))
+    (tmp / "meta.json").write_text(json.dumps(
+        {"version": SIDECAR_VERSION, "doc_count": doc_count, "terms": len(keys),
+         "postings": int(starts[-1])}))
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(tmp, out)
+    return int(starts[-1])
+
+
 def write_segment(seg, out: Path) -> int:
-    """Write the flat postings of one segment reader under ``out``; returns the postings
-    count. Written to a temporary name and renamed, so readers never see half of it."""
+    """Write the flat postings of one segment reader (read back from Whoosh) under ``out``;
+    returns the postings count. New segments get theirs from ``postpool`` as they are
+    written; this serves indexes and segments written without."""
     keys: list[int] = []
     lists: list[tuple[np.ndarray, np.ndarray]] = []
     for f in SCORED_FIELDS:
@@ -213,27 +321,11 @@ def write_segment(seg, out: Path) -> int:
             if got is not None:
                 keys.append(term_key(f, term))
                 lists.append(got)
-    order = np.argsort(np.array(keys, dtype=np.uint64), kind="stable")
-    sizes = np.array([len(lists[i][0]) for i in order], dtype=np.int64)
-    starts = np.zeros(len(order) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    docs = (np.concatenate([lists[i][0] for i in order]) if len(order)
-            else np.zeros(0, dtype=np.int32))
-    tfs = (np.concatenate([lists[i][1] for i in order]) if len(order)
-           else np.zeros(0, dtype=np.float32))
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    np.save(tmp / "keys.npy", np.array(keys, dtype=np.uint64)[order])
-    np.save(tmp / "starts.npy", starts)
-    np.save(tmp / "docs.npy", docs.astype(np.int32))
-    np.save(tmp / "tfs.npy", np.minimum(np.rint(tfs), MAX_TF).astype(np.uint16))
-    (tmp / "meta.json").write_text(json.dumps(
-        {"version": SIDECAR_VERSION, "doc_count": seg.doc_count_all(), "terms": len(order),
-         "postings": int(starts[-1])}))
-    shutil.rmtree(out, ignore_errors=True)
-    os.rename(tmp, out)
-    return int(starts[-1])
+    sizes = np.array([len(d) for d, _ in lists], dtype=np.int64)
+    docs = (np.concatenate([d for d, _ in lists]) if lists else np.zeros(0, dtype=np.int32))
+    tfs = (np.concatenate([t for _, t in lists]) if lists else np.zeros(0, dtype=np.float32))
+    return write_set(out, np.array(keys, dtype=np.uint64), sizes, docs, tfs,
+                     seg.doc_count_all())
 
 
 def _write_one(build_path: str, segid: str) -> int:
@@ -268,3 +360,12 @@ def sync(build_path: Path, procs: int = 1) -> list[str]:
         if p.name not in keep:  # merged away, covered by the merged set, or a killed write
             shutil.rmtree(p, ignore_errors=True)
     return todo
+
+
+def merged_segments(build_path: Path) -> set[str]:
+    """Ids of the segments the merged set of ``build_path`` covers (empty when none)."""
+    try:
+        meta = json.loads((build_path / DIRNAME / MERGED / "meta.json").read_text())
+    except (OSError, ValueError):
+        return set()
+    return {segid for segid, _ in meta.get("segments", [])}

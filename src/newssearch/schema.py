@@ -18,10 +18,10 @@ from whoosh.analysis import Tokenizer
 from whoosh.analysis.acore import Token as WToken
 from whoosh.system import pack_uint
 
-from .analysis import analyze, normalize
+from .analysis import Token, analyze, normalize
 from .model import LOCAL_TZ, Article
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: positions of syllables only, packed (SyllablePositions)
 TEXT_PARTS = ("title", "lead", "body")
 # Which exact/folded fields a part maps to, e.g. "body" -> ("body", "body_f").
 PART_FIELDS = {p: (p, p + "_f") for p in TEXT_PARTS}
@@ -30,23 +30,110 @@ SHINGLE_PARTS = ("title", "lead")  # bodies are left out: too many pairs for the
 
 
 @lru_cache(maxsize=16)
-def _postings(text: str) -> tuple[dict[str, list[int]], dict[str, list[int]], dict[str, int]]:
-    """For ``text``: exact term -> positions, folded term -> positions, and folded shingle
-    (adjacent syllable pair, ``phong_tho``) -> count."""
+def _tokens(text: str) -> list[Token]:
+    """One analysis per text, shared by its exact, folded and shingle fields."""
+    return analyze(text)
+
+
+@lru_cache(maxsize=16)
+def _postings(text: str) -> tuple[dict[str, list[int]], dict[str, list[int]], frozenset[str]]:
+    """For ``text``: exact term -> positions, folded term -> positions, and the terms (exact
+    or folded) that are not plain syllables (pyvi words and composites)."""
     exact: dict[str, list[int]] = defaultdict(list)
     folded: dict[str, list[int]] = defaultdict(list)
-    shingles: dict[str, int] = defaultdict(int)
-    toks = analyze(text)
-    prev: tuple[str, int] | None = None
-    for t in toks:
+    other: set[str] = set()
+    for t in _tokens(text):
         exact[t.text].append(t.pos)
         folded[t.folded].append(t.pos)
+        if t.kind != "syl":
+            other.add(t.text)
+            other.add(t.folded)
+    return exact, folded, frozenset(other)
+
+
+def _shingles(text: str) -> dict[str, int]:
+    """Folded shingles (adjacent syllable pairs, ``phong_tho``) of ``text`` -> count."""
+    shingles: dict[str, int] = defaultdict(int)
+    prev: tuple[str, int] | None = None
+    for t in _tokens(text):
         if t.kind == "syl":
             # Pairs never cross punctuation: "quán, bị" are not adjacent words.
             if prev is not None and (prev[1] == t.startchar or text[prev[1]:t.startchar].isspace()):
                 shingles[prev[0] + "_" + t.folded] += 1
             prev = (t.folded, t.endchar)
-    return exact, folded, shingles
+    return shingles
+
+
+class SyllablePositions(formats.Positions):
+    """Positions of syllables only, packed as varints (Whoosh pickles a list per posting).
+
+    Why: quoted phrases are matched on syllables (``alt.syls`` in search), never on pyvi
+    words or composites, so those keep only their frequency. A value is
+    ``varint(freq << 1 | has_positions)`` followed by the position deltas as varints; about
+    a fifth of Whoosh's pickled size and much cheaper to build.
+    """
+
+    def encode_terms(self, poses: list[int], keep: bool) -> bytes:
+        n = len(poses)
+        if not keep:
+            return _COUNTS[n] if n < len(_COUNTS) else self._encode(poses, keep)
+        if n == 1 and poses[0] < 0x80:  # most postings: one occurrence, early in the text
+            return bytes((3, poses[0]))
+        return self._encode(poses, keep)
+
+    def _encode(self, poses: list[int], keep: bool) -> bytes:
+        out = bytearray()
+        _varint(out, len(poses) << 1 | keep)
+        if keep:
+            last = 0
+            for p in poses:
+                _varint(out, p - last)
+                last = p
+        return bytes(out)
+
+    def encode(self, poslist):
+        return self.encode_terms(list(poslist), True)
+
+    def decode_positions(self, valuestring):
+        vals = _unvarints(valuestring)
+        if not vals or not vals[0] & 1:
+            return []
+        out, pos = [], 0
+        for d in vals[1:]:
+            pos += d
+            out.append(pos)
+        return out
+
+    def decode_frequency(self, valuestring):
+        return _unvarints(valuestring, 1)[0] >> 1
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+_COUNTS = [bytes((n << 1,)) for n in range(64)]  # values of terms kept without positions
+
+
+def _varint(out: bytearray, n: int) -> None:
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _unvarints(data: bytes, limit: int = -1) -> list[int]:
+    out: list[int] = []
+    n = shift = 0
+    for b in data:
+        n |= (b & 0x7F) << shift
+        if b & 0x80:
+            shift += 7
+            continue
+        out.append(n)
+        if len(out) == limit:
+            break
+        n = shift = 0
+    return out
 
 
 class VnTokenizer(Tokenizer):
@@ -92,7 +179,7 @@ class Shingles(fields.FieldType):
         self.column_type = None
 
     def index(self, value, **kwargs):
-        for term, n in _postings(value)[2].items():
+        for term, n in _shingles(value).items():
             yield term.encode("utf-8"), n, float(n), pack_uint(n)
 
 
@@ -105,16 +192,18 @@ class VnText(fields.TEXT):
 
     def __init__(self, folded: bool = False):
         super().__init__(analyzer=VnTokenizer(folded), phrase=True)
+        self.format = SyllablePositions()
         self.folded = folded
 
     def index(self, value, **kwargs):
         # The weight is the term frequency: search reads it back as tf (no field boosts here;
         # ranking applies its own per-field weights).
-        exact, folded, _ = _postings(value)
+        exact, folded, other = _postings(value)
         table = folded if self.folded else exact
-        encode = self.format.encode
+        encode = self.format.encode_terms
         for term, poses in table.items():
-            yield term.encode("utf-8"), len(poses), float(len(poses)), encode(poses)
+            yield (term.encode("utf-8"), len(poses), float(len(poses)),
+                   encode(poses, term not in other))
 
 
 def build_schema() -> fields.Schema:

@@ -12,6 +12,9 @@ loudly in one place instead of quietly somewhere in search.
 - Postings are read a block at a time (``_read_data``/``_next_block``): the matcher API gives
   one posting per Python call.
 - Per-document field lengths are read as a column (``_perdoc._cached_reader``, ``_lenfield``).
+- Writing: a segment writer's postings pool is replaced by a compact one (``postpool.py``),
+  and segments written by worker processes are finished and committed the way Whoosh's own
+  multi-process writer does it (``_finalize_segment``, ``_merge_segments``, ``_commit_toc``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from collections.abc import Iterator
 
 import numpy as np
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.filedb import structfile
 from whoosh.reading import TermNotFound
+from whoosh.writing import NO_MERGE, SegmentWriter
 
 
 class ViewReader:
@@ -85,8 +89,12 @@ def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
 
 
 def install() -> None:
-    """Make Whoosh read segment files from the map (idempotent)."""
+    """Make Whoosh read segment files from the map (idempotent), and let its codec write
+    inlined postings (whoosh-reloaded 2.7.5 calls ``W3TermInfo.set_inline``, a method it
+    names ``set_inlined``; see ``bulk.segment_codec``)."""
     structfile.BufferFile.__init__ = _buffer_file_init
+    if not hasattr(W3TermInfo, "set_inline"):
+        W3TermInfo.set_inline = W3TermInfo.set_inlined
 
 
 def open_index(path) -> windex.Index:
@@ -110,6 +118,13 @@ def read_postings(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndar
         return None
     while not hasattr(m, "_read_data") and hasattr(m, "child"):
         m = m.child  # a segment with deletions wraps its postings in a FilterMatcher
+    if not hasattr(m, "_read_data"):  # postings inlined in the term table: a few, in a list
+        ids, tfs = [], []
+        while m.is_active():
+            ids.append(m.id())
+            tfs.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
     ids: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
     # A block holds (docnum deltas, weights, values); the weights are term frequencies.
@@ -133,3 +148,50 @@ def length_bytes(seg, fieldname: str) -> Iterator[int] | None:
     ``whoosh.codec.whoosh3.byte_to_length``), or None when no document has the field."""
     col = seg._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     return None if col is None else iter(col)
+
+
+class BufferedSegmentWriter(SegmentWriter):
+    """A ``SegmentWriter`` whose postings go to ``buffer`` (a ``postpool.PostingBuffer``)
+    instead of Whoosh's tuple pool, and are written from it when the segment is flushed.
+
+    Internals used: the writer's ``pool`` attribute and ``_flush_segment`` step, and its
+    ``perdocwriter``/``fieldwriter``/``newsegment``/``docnum`` (whoosh/writing.py).
+    """
+
+    def __init__(self, ix, buffer, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = buffer
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        self.pool.write(self.fieldwriter, self.schema, self.newsegment.segment_id(),
+                        self.docnum - self.docbase)
+        self.fieldwriter.close()
+
+
+def finish_segment(writer: SegmentWriter):
+    """Write ``writer``'s documents as a finished segment without committing it (the way
+    Whoosh's multi-process writer hands segments to its parent); returns the segment."""
+    return writer._finalize_segment()  # its temporary files share the committing writer's
+    # directory (MAIN.tmp), which that writer removes when it commits
+
+
+def segment_of(writer: SegmentWriter) -> tuple[str, int]:
+    """(id, documents) of the segment ``writer`` is writing."""
+    return writer.newsegment.segment_id(), writer.docnum - writer.docbase
+
+
+def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=NO_MERGE) -> None:
+    """Commit ``writer`` (its deletions, its own documents, ``mergetype``'s merges) with
+    ``segments`` finished by other processes added to the index, in order after it."""
+    try:
+        final = writer._merge_segments(mergetype, False, True)
+        if writer._added:
+            final.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc([*final, *segments])
+    except BaseException:
+        writer.cancel()
+        raise
+    writer._finish()

@@ -22,6 +22,9 @@ from .analysis import Token, analyze, normalize
 from .model import LOCAL_TZ, Article
 
 FORMAT_VERSION = 3  # 3: positions of syllables only, packed (SyllablePositions)
+# Formats this code reads and updates: a format-2 index keeps Whoosh's pickled positions (its
+# schema travels in its own table of contents), so it stays usable until the next rebuild.
+READ_FORMATS = (2, 3)
 TEXT_PARTS = ("title", "lead", "body")
 # Which exact/folded fields a part maps to, e.g. "body" -> ("body", "body_f").
 PART_FIELDS = {p: (p, p + "_f") for p in TEXT_PARTS}
@@ -200,7 +203,12 @@ class VnText(fields.TEXT):
         # ranking applies its own per-field weights).
         exact, folded, other = _postings(value)
         table = folded if self.folded else exact
-        encode = self.format.encode_terms
+        fmt = self.format
+        if not isinstance(fmt, SyllablePositions):  # a format-2 index (see READ_FORMATS)
+            for term, poses in table.items():
+                yield term.encode("utf-8"), len(poses), float(len(poses)), fmt.encode(poses)
+            return
+        encode = fmt.encode_terms
         for term, poses in table.items():
             yield (term.encode("utf-8"), len(poses), float(len(poses)),
                    encode(poses, term not in other))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Self
 
 from .analysis import ANALYZER_VERSION
-from .schema import FORMAT_VERSION
+from .schema import FORMAT_VERSION, READ_FORMATS
 from .whoosh_compat import open_index
 
 META_FILE = "newssearch.json"
@@ -118,7 +118,8 @@ def new_build(root: Path) -> BuildInfo:
 
 
 def write_meta(build: BuildInfo, **extra) -> None:
-    meta = {**read_meta(build), "format": FORMAT_VERSION, "analyzer": ANALYZER_VERSION, **extra}
+    # An update keeps the format its build was written in (see READ_FORMATS).
+    meta = {"format": FORMAT_VERSION, "analyzer": ANALYZER_VERSION, **read_meta(build), **extra}
     tmp = build.path / (META_FILE + ".tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, build.path / META_FILE)
@@ -178,7 +179,7 @@ def open_build(root: Path):
         meta = read_meta(build)
     except OSError as e:
         raise IndexUnreadableError(f"Cannot read the index at {build.path} ({_reason(e)}).") from e
-    if meta.get("format") != FORMAT_VERSION or meta.get("analyzer") != ANALYZER_VERSION:
+    if meta.get("format") not in READ_FORMATS or meta.get("analyzer") != ANALYZER_VERSION:
         raise RebuildNeededError(
             f"The index at {root} was built by an incompatible version of newssearch "
             f"(index format {meta.get('format')}, analyzer {meta.get('analyzer')}; this version "

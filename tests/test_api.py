@@ -47,7 +47,7 @@ def test_api_search_shape(client, search_engine):
         "phong tho", per_page=3).hits]
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "url", "published", "category", "tags", "source",
-                        "author", "lead", "score", "title_html", "snippets"}
+                        "author", "lead", "score", "title_html", "snippets", "similar"}
     assert hit["id"] == SEED and "<mark>Phong Thổ</mark>" in hit["title_html"]
     assert set(data["facets"]) == {"tags", "category", "source", "month"}
     assert all(set(f) == {"value", "count"} for v in data["facets"].values() for f in v)
@@ -66,7 +66,8 @@ def test_api_json_never_contains_raw_html(client):
 
 
 def test_api_search_filters(client, search_engine, search_index):
-    def api_ids(**params):
+    def api_ids(**params):  # every article, copies of one story included (fold=0)
+        params.setdefault("fold", "0")
         return [h["id"] for h in get_json(client, "/api/search", query_string=params)["hits"]]
 
     assert set(api_ids(tag=[MARKER, "bóng đá"])) == {"x-bongda"}
@@ -76,8 +77,8 @@ def test_api_search_filters(client, search_engine, search_index):
                                           "x-bongda"}
     assert api_ids(q="bóng đá", source="dantri.com.vn", category="Thể thao", per_page=100) == [
         h.article.id for h in search_engine.search(
-            "bóng đá", per_page=100, filters=Filters(sources=["dantri.com.vn"],
-                                                     categories=["Thể thao"])).hits]
+            "bóng đá", per_page=100, fold=False, filters=Filters(sources=["dantri.com.vn"],
+                                                                 categories=["Thể thao"])).hits]
     # Dates (both formats), sort and recency go to the engine as given.
     want = search_engine.search("bóng đá", per_page=50, sort="newest", recency=0.5,
                                 filters=Filters(date_from=date(2020, 10, 1),

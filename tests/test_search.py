@@ -42,6 +42,8 @@ def ids(res) -> list[str]:
 
 
 def all_ids(engine: SearchEngine, q: str, **kw) -> list[str]:
+    """Every article found, copies of one story included (fold=False)."""
+    kw.setdefault("fold", False)
     res = engine.search(q, per_page=100, **kw)
     assert res.total <= 100, "test query too broad for one page"
     return ids(res)
@@ -137,7 +139,7 @@ def test_syllable_matches_inside_a_place_name(search_engine, search_index):
 def search_engine_ids(engine, q: str) -> list[str]:
     out, page = [], 1
     while True:
-        res = engine.search(q, page=page, per_page=100, facets=False, snippets=False)
+        res = engine.search(q, page=page, per_page=100, facets=False, snippets=False, fold=False)
         out += ids(res)
         if len(out) >= res.total or not res.hits:
             return out
@@ -150,18 +152,22 @@ def test_exact_accents_outrank_folded_only_matches(search_engine, search_index):
     # Accents typed are meant: the other spelling is not an equal match...
     assert all_ids(search_engine, f"lá thư {MARKER}") == ["x-acc-exact"]
     # (an accent-free syllable matches every accented form; the exact one scores higher)
-    assert all_ids(search_engine, f"lá thu {MARKER}") == ["x-acc-folded", "x-acc-exact"]
+    # (fold=False: the two texts differ only in that accent, which the duplicate detector's
+    # folded text signature does not see)
+    assert all_ids(search_engine, f"lá thu {MARKER}", fold=False) == ["x-acc-folded",
+                                                                      "x-acc-exact"]
     assert search_engine.search(f"lá thư {MARKER}").tier == "exact"
     # ... it comes after the exact one when the reader asks for partial matches too,
-    res = search_engine.search(f"lá thư {MARKER}", match="any")
+    res = search_engine.search(f"lá thư {MARKER}", match="any", fold=False)
     assert [h.article.id for h in res.hits[:2]] == ["x-acc-exact", "x-acc-folded"]
     assert res.hits[0].score > res.hits[1].score
     # ... and is found when nothing better exists (a tone no article has: Lá thừ).
-    res = search_engine.search(f"lá thừ {MARKER}")
+    res = search_engine.search(f"lá thừ {MARKER}", fold=False)
     assert res.tier == "whole" and {h.article.id for h in res.hits} == {"x-acc-exact",
                                                                          "x-acc-folded"}
     # Without accents both match equally well.
-    assert set(all_ids(search_engine, f"la thu {MARKER}")) == {"x-acc-exact", "x-acc-folded"}
+    assert set(all_ids(search_engine, f"la thu {MARKER}", fold=False)) == {"x-acc-exact",
+                                                                             "x-acc-folded"}
 
 
 # ------------------------------------------------------------------ query language on real text

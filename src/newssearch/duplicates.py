@@ -2,7 +2,7 @@
 
 Two articles are *the same story* when
 
-- their normalized titles are equal (folded syllables joined by spaces, at least
+- their normalized titles are equal (syllables joined by spaces, accents kept, at least
   ``MIN_TITLE_SYLLABLES`` of them), or
 - their texts (lead and body) are near-identical: MinHash over shingles of ``SHINGLE``
   consecutive folded syllables, candidate pairs from LSH bands, confirmed when the estimated
@@ -31,10 +31,15 @@ import unicodedata
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .search.snapshot import Snapshot
+from .analysis import PART_RE, normalize
+
+if TYPE_CHECKING:  # search folds its results with this module: no import cycle
+    from .search.snapshot import Snapshot
+
 
 SHINGLE = 5  # syllables per shingle
 NUM_PERM = 64  # MinHash functions
@@ -63,9 +68,11 @@ def folded_syllables(text: str) -> list[bytes]:
 
 
 def title_key(title: str) -> str | None:
-    """The normalized title two copies of a story share, or None when it is too short."""
-    syls = folded_syllables(title)
-    return b" ".join(syls).decode("ascii") if len(syls) >= MIN_TITLE_SYLLABLES else None
+    """The normalized title two copies of a story share (its syllables, NFC, one tone
+    placement, lowercase: accents kept, since "Lá thư" and "Lá thu" are other words), or None
+    when it is too short."""
+    syls = [normalize(m.group()) for m in PART_RE.finditer(title)]
+    return " ".join(syls) if len(syls) >= MIN_TITLE_SYLLABLES else None
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -139,6 +146,13 @@ class DuplicateIndex:
         with snap.extras_lock:
             slot = snap.extras.setdefault(EXTRA_KEY, _Slot())
         return slot.get(lambda: cls.build(snap))
+
+    @classmethod
+    def built(cls, snap: Snapshot) -> DuplicateIndex | None:
+        """The detector of ``snap``'s generation if something built it already, else None
+        (search folds results with it when it is there, without waiting for a build)."""
+        slot = snap.extras.get(EXTRA_KEY)
+        return slot.value if slot is not None else None
 
     @classmethod
     def build(cls, snap: Snapshot) -> DuplicateIndex:

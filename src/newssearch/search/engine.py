@@ -20,6 +20,7 @@ from ..store import current_build
 from .columns import from_whoosh_dt
 from .config import RankingConfig
 from .facets import count_facets
+from .folding import Story, fold_page
 from .matching import TIER_NAMES, Evaluation, evaluate
 from .plan import QueryPlan, build_plan
 from .request import SearchRequest
@@ -97,19 +98,26 @@ class SearchEngine:
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
         docs = np.flatnonzero(ev.mask)
-        top = rank(snap, docs, scores, req.sort, req.offset + req.per_page,
-                   ev.tiers)[req.offset:]
+        def rank_first(k: int) -> list[int]:
+            return rank(snap, docs, scores, req.sort, k, ev.tiers)
+
+        if req.fold:
+            page = fold_page(snap, ev.mask, rank_first, req.offset, req.per_page)
+        else:
+            page = [Story(d, snap.article(d))
+                    for d in rank_first(req.offset + req.per_page)[req.offset:]]
         exact, folded, weak = plan.mark_terms()
         hits = []
-        for d in top:
-            a = snap.article(d)
+        for st in page:
+            a = st.article
             body = "\n".join([a.lead, *a.captions, *a.body])
             hits.append(Hit(
                 article=a,
-                score=round(float(scores[d]), 4) if scores is not None else 0.0,
+                score=round(float(scores[st.docnum]), 4) if scores is not None else 0.0,
                 title_html=highlight.mark_text(a.title, exact, folded),
                 snippets=highlight.snippets(body, exact, folded, req.fragment_chars,
                                             req.max_fragments, weak) if req.snippets else [],
+                similar=st.copies,
             ))
         sugg = Suggestions()
         if req.suggest:

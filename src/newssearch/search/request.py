@@ -43,6 +43,7 @@ class SearchRequest:
     suggest: bool = True
     match: str = "all"
     literal: bool = False  # search exactly what was typed: no Telex/VNI reading, no typo guesses
+    fold: bool = True  # the same story under several ids: listed once, the copies under it
 
     def __post_init__(self) -> None:
         if not isinstance(self.query, str):

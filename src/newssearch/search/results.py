@@ -9,6 +9,7 @@ from .facets import Facet
 
 # The article fields a hit shows (the body is not sent: snippets stand for it).
 HIT_FIELDS = ("id", "title", "url", "published", "category", "tags", "source", "author", "lead")
+SIMILAR_FIELDS = ("id", "title", "url", "published", "source")
 
 
 @dataclass
@@ -17,11 +18,13 @@ class Hit:
     score: float
     title_html: str  # the title, escaped, with <mark> around the query's words
     snippets: list[str]  # escaped fragments with <mark>
+    similar: list[Article] = field(default_factory=list)  # the same story under other ids
 
     def to_dict(self) -> dict:
         a = self.article.to_dict()
+        similar = [{k: c[k] for k in SIMILAR_FIELDS} for c in (s.to_dict() for s in self.similar)]
         return {**{k: a[k] for k in HIT_FIELDS}, "score": self.score,
-                "title_html": self.title_html, "snippets": self.snippets}
+                "title_html": self.title_html, "snippets": self.snippets, "similar": similar}
 
 
 @dataclass

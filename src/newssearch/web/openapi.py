@@ -69,6 +69,13 @@ SEARCH_PARAMS = [
            "all when absent."),
     _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
            "Boost for recent articles (0 off, 0.5 up to +50%)."),
+    _param("match", {"type": "string", "enum": ["all", "any"], "default": "all"},
+           "all: the best-matching articles only (words whole, accents as typed, then "
+           "looser); any: partial matches too, after them."),
+    _param("literal", {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
+           "1: search exactly as typed (no Telex/VNI reading, no typo guesses)."),
+    _param("fold", {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
+           "0: list every copy of a syndicated story (default: copies fold under the first)."),
 ]
 
 RELATED_PARAMS = [
@@ -101,7 +108,14 @@ SCHEMAS: dict[str, dict] = {
             "title_html": {"type": "string", "description": "Escaped title with <mark>."},
             "snippets": {"type": "array", "items": {"type": "string"},
                          "description": "Escaped fragments with <mark>."},
+            "similar": {"type": "array", "items": _ref("Similar"),
+                        "description": "The same story under other ids, folded under it."},
         },
+    },
+    "Similar": {
+        "type": "object", "required": ["id", "title", "url", "published", "source"],
+        "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                       "url": STR_OR_NULL, "published": STR_OR_NULL, "source": STR_OR_NULL},
     },
     "FacetValue": {
         "type": "object", "required": ["value", "count"],

@@ -71,8 +71,21 @@ def _facets_arg(args: MultiDict) -> tuple[str, ...]:
     return tuple(n.strip() for n in args.get("facets", "").split(",") if n.strip())
 
 
+def flag_arg(args: MultiDict, name: str, default: bool = False) -> bool:
+    """A yes/no parameter: 1/true/yes or 0/false/no (absent or empty: the default)."""
+    raw = args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes"):
+        return True
+    if raw in ("0", "false", "no"):
+        return False
+    raise QueryError(f"{name} must be 1 or 0, not {raw[:40]!r}")
+
+
 def search_params(args: MultiDict, default_per_page: int = 10) -> SearchRequest:
-    """Parse q, tag, category, source, from, to, sort, page, per_page, facets, recency."""
+    """Parse q, tag, category, source, from, to, sort, page, per_page, facets, recency,
+    match, literal, fold."""
     return SearchRequest(
         query=_text(args, "q"),
         filters=Filters(
@@ -87,4 +100,7 @@ def search_params(args: MultiDict, default_per_page: int = 10) -> SearchRequest:
         per_page=int_arg(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
         facets=_facets_arg(args),
         recency=_float_arg(args, "recency", 0.0, 0.0, MAX_RECENCY),
+        match=_text(args, "match").strip() or "all",
+        literal=flag_arg(args, "literal"),
+        fold=flag_arg(args, "fold", True),
     )

@@ -66,7 +66,7 @@ def test_pages_never_repeat_a_folded_story(syndicated):
     root, base, same_title, _ = syndicated
     eng = SearchEngine(root)
     q = " OR ".join(a.title.split()[0] for a in base[:3])  # broad: many pages
-    seen, page = [], 1
+    seen, folded, page = [], set(), 1
     first = eng.search(q, per_page=5)
     while True:
         res = eng.search(q, per_page=5, page=page)
@@ -75,5 +75,7 @@ def test_pages_never_repeat_a_folded_story(syndicated):
         for h in res.hits:
             seen.append(h.article.id)
             seen += [c.id for c in h.similar]
+            folded |= {c.id for c in h.similar}
         page += 1
     assert len(seen) == len(set(seen)) and first.total >= len(set(seen)) > 5
+    assert folded & ({a.id for a in base[:3]} | {a.id for a in same_title})

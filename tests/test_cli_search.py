@@ -177,3 +177,23 @@ def test_eval_prints_the_table(run, eval_files, tmp_path):
     run("run-queries", str(qf), "--out", str(out))
     r2 = run("eval", str(qf), str(rf), "--run", str(out))
     assert r2.exit_code == 0 and r2.stdout == r.stdout
+
+
+def test_search_reads_telex_and_offers_the_literal_query(run):
+    r = run("search", "phong", "thoor")
+    assert r.exit_code == 0, r.output
+    assert "Showing results for: phong thổ" in r.stdout and SEED in r.stdout
+    r = run("search", "phong", "thoor", "--literal")
+    assert "Showing results for" not in r.stdout and "partial matches" in r.stdout
+
+
+def test_search_match_any_lists_partial_matches_too(run):
+    exact = run("search", "phong", "tho", "--json")
+    both = run("search", "phong", "tho", "--match", "any", "--json")
+    a, b = json.loads(exact.stdout), json.loads(both.stdout)
+    assert a["total"] < b["total"] and b["relaxed"] and a["hits"][0]["id"] == SEED
+
+
+def test_search_rejects_nan_recency_as_a_usage_error(run):
+    r = run("search", "phong", "tho", "--recency", "nan")
+    assert r.exit_code == 2 and "recency" in r.stderr

@@ -14,8 +14,9 @@ from pathlib import Path
 import click
 
 from . import evaluation
+from .commands import indexing, replicas
 from .commands import related as related_cmd
-from .commands import replicas
+from .commands.indexing import memory_option
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
@@ -41,14 +42,17 @@ def _fail_on(e: Exception) -> None:
     _fail(str(e), classify(e).exit_code)
 
 
-def _read(paths: tuple[str, ...], quiet: bool) -> tuple[list, IngestReport]:
-    report = IngestReport()
-
+def _on_skip(quiet: bool):
     def on_skip(s: Skip) -> None:
         if not quiet:
             click.echo(f"skipped {s.location}: {s.reason}", err=True)
 
-    articles = list(iter_articles(paths, report, on_skip=on_skip))
+    return on_skip
+
+
+def _read(paths: tuple[str, ...], quiet: bool) -> tuple[list, IngestReport]:
+    report = IngestReport()
+    articles = list(iter_articles(paths, report, on_skip=_on_skip(quiet)))
     return articles, report
 
 
@@ -101,7 +105,8 @@ def main() -> None:
 @click.option("--wait", is_flag=True,
               help="When another run is writing to the index, wait for it to finish "
                    "(default: refuse at once, naming its pid; exit 1).")
-def index_cmd(paths, index_dir, full, procs, quiet, wait):
+@memory_option
+def index_cmd(paths, index_dir, full, procs, quiet, wait, memory):
     """Add or update articles from PATHS (files, directories, or - for JSON Lines on stdin).
 
     Raw page scrapes (.txt) and JSON Lines (.jsonl, .jsonl.gz) are read; directories are
@@ -109,22 +114,31 @@ def index_cmd(paths, index_dir, full, procs, quiet, wait):
     id, unchanged ones skipped. Bad inputs are reported and skipped; exit status 3 says so.
     """
     root = Path(index_dir)
-    articles, report = _read(paths, quiet)
-    if full and not articles:
+    if full and "-" not in paths:
+        # A rebuild streams its input (memory stays within --memory whatever the corpus);
+        # a first pass counts the articles for the progress bar.
+        count = sum(1 for _ in iter_articles(paths, IngestReport()))
+        report = IngestReport()
+        articles = iter_articles(paths, report, on_skip=_on_skip(quiet))
+    else:
+        articles, report = _read(paths, quiet)
+        count = len(articles)
+    if full and not count:
         # A mistyped or unmounted path must not swap the live index for an empty one.
         for line in report.summary_lines():
             click.echo(line, err=True)
         _fail(f"nothing was ingested, so the index at {root} was not rebuilt (it is unchanged)")
     try:
-        with _Progress(len(articles), "indexing") as prog:
+        with _Progress(count, "indexing") as prog:
             fn = rebuild if full else update
             res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage,
-                     wait=(lambda msg: click.echo(msg, err=True)) if wait else None)
+                     wait=(lambda msg: click.echo(msg, err=True)) if wait else None,
+                     memory_mb=memory)
     except IndexProblem as e:
         _fail_on(e)
     for line in report.summary_lines():
         click.echo(line, err=True)
-    rate = len(articles) / res.seconds if res.seconds else 0
+    rate = count / res.seconds if res.seconds else 0
     click.echo(
         f"index {root} (build {res.build}): {res.added} added, {res.updated} updated, "
         f"{res.unchanged} unchanged, {len(res.duplicates)} duplicate ids ignored; "
@@ -193,8 +207,14 @@ def _engine(index_dir: str) -> SearchEngine:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--recency", type=float, default=0.0,
               help=f"Boost for recent articles, 0 to {MAX_RECENCY:g} (0 = off, 0.5 = up to +50%).")
+@click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True,
+              help="all: the best-matching articles only; any: partial matches too, after them.")
+@click.option("--literal", is_flag=True,
+              help="Search exactly as typed: no Telex/VNI reading, no typo guesses.")
+@click.option("--no-fold", "no_fold", is_flag=True,
+              help="List every copy of a syndicated story instead of folding them.")
 def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, date_to, sort,
-               limit, page, recency):
+               limit, page, recency, match, literal, no_fold):
     """Search the index. QUERY supports "phrases", -exclusions, OR, and title: lead: body:
     author: tag: category: source: from: to: prefixes."""
     eng = _engine(index_dir)
@@ -206,7 +226,8 @@ def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, 
                 date_from=parse_date(date_from, "--from") if date_from else None,
                 date_to=parse_date(date_to, "--to") if date_to else None,
             ),
-            sort=sort, per_page=limit, page=page, recency=recency,
+            sort=sort, per_page=limit, page=page, recency=recency, match=match,
+            literal=literal, fold=not no_fold,
         )
         res = eng.search(req)
     except QueryError as e:
@@ -216,6 +237,8 @@ def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, 
         return
     click.echo(f"{res.total} results ({res.elapsed_ms:.1f} ms)"
                + (" — no article has every word; showing partial matches" if res.relaxed else ""))
+    if res.corrected_query:
+        click.echo(f"Showing results for: {res.corrected_query} (--literal to search as typed)")
     sugg = res.suggestions
     for label, values in (("With accents", sugg.accented), ("Did you mean", sugg.did_you_mean)):
         if values:
@@ -226,6 +249,8 @@ def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, 
         click.echo(f"     {h.article.id}  {date}  {h.article.category or ''}  score {h.score:.2f}")
         for s in h.snippets[:1]:
             click.echo("     " + _plain(s))
+        if h.similar:
+            click.echo(f"     + {len(h.similar)} similar: " + ", ".join(c.id for c in h.similar))
 
 
 def _plain(html_text: str) -> str:
@@ -316,6 +341,7 @@ def serve_cmd(index_dir, host, port, workers, dev):
 
 
 main.add_command(replicas.verify_cmd)
+main.add_command(indexing.optimize_cmd)
 main.add_command(replicas.publish_cmd)
 main.add_command(replicas.export_cmd)
 main.add_command(related_cmd.related_cmd)

@@ -410,8 +410,8 @@ def test_missing_current_is_a_clear_error(old_index) -> None:
     assert "No index" in proc.stderr
 
 
-def test_corrupted_segment_is_a_clear_error_and_never_goes_live(zygote, corpora,
-                                                               old_index) -> None:
+def test_corrupted_segment_is_a_clear_error_and_a_rebuild_repairs_it(zygote, corpora,
+                                                                     old_index) -> None:
     root = old_index
     build = current_build(root)
     seg = next(build.path.glob("*.seg"))

@@ -117,7 +117,7 @@ def test_cli_related_by_id_and_from_file(related_index, tmp_path):
     page = tmp_path / "bai.json"
     page.write_text(json.dumps({"id": "p", "title": "Cầu treo Quenzelo-Varn",
                                 "body": "Sông Lumiro và bản Kestrava."}), encoding="utf-8")
-    r = run(main, ["related", "--text", str(page), "--json", "--index", root])
+    r = run(main, ["related", "--text", str(page), "--k", "3", "--json", "--index", root])
     assert r.exit_code == 0, r.output
     assert {i["id"] for i in json.loads(r.output)["items"]} == set(related_index.story)
     assert run(main, ["related", "nope", "--index", root]).exit_code == 1

@@ -62,15 +62,17 @@ DAY_US = 86_400_000_000  # Whoosh datetime longs are microseconds
 class RelatedConfig:
     """Weights of related-article scoring (defaults measured in bench/related_quality.py)."""
 
-    max_terms: int = 30
-    max_df_share: float = 0.06  # a term in more of the articles says little about a topic
+    max_terms: int = 60
+    max_df_share: float = 0.15  # a term in more of the articles says little about a topic
     body_chars: int = 3000  # of the body, analyzed for key terms: the start carries the topic
-    syllable_weight: float = 0.5  # a bare syllable, against a whole pyvi word
+    syllable_weight: float = 0.25  # a bare syllable, against a whole pyvi word
     time_weight: float = 0.3
     time_half_life_days: float = 7.0
     category_boost: float = 0.15
     tag_boost: float = 0.1  # per shared tag, up to three
     pool: int = 60  # best candidates walked to drop copies
+    part_power: float = 0.5  # a term counts the search weight of its part (title 3...) ** this
+    weight_power: float = 0.5  # a term's seed weight counts as weight ** this
 
 
 @dataclass(frozen=True)
@@ -231,10 +233,11 @@ class _Related:
         if found is None:
             return None
         docnum, seed = found
-        terms = self.key_terms(seed, docnum is not None)
+        counts = self.term_counts(seed, self.cfg.body_chars)
+        terms = self.key_terms(counts, docnum is not None)
         scores = self.content_scores(terms)
-        base = self.filter_mask(seed)
         excluded = self.copies(docnum, seed)
+        base = self.filter_mask(seed)
         base[excluded] = False
         if docnum is not None:
             base[docnum] = False
@@ -251,18 +254,23 @@ class _Related:
             excluded=[self.snap.article(int(d)).id for d in excluded if d != docnum])
 
     # -- key terms -------------------------------------------------------------------------
-    def key_terms(self, seed: SeedText, indexed: bool) -> list[_KeyTerm]:
+    def term_counts(self, seed: SeedText, body_chars: int) -> dict[str, float]:
+        """Candidate key terms of a text with their weighted counts."""
         stops = stopwords()
         counts: dict[str, float] = defaultdict(float)
-        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[: self.cfg.body_chars]}
+        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[:body_chars]}
         for part, text in texts.items():
-            boost = self.snap.config.boost(part)
+            boost = self.snap.config.boost(part) ** self.cfg.part_power
             for t in analyze(text):
                 term = t.text
                 if (term in stops or term in BOILERPLATE or len(t.folded) < 2
                         or not _LETTER.search(term)):
                     continue
                 counts[term] += boost * (self.cfg.syllable_weight if t.kind == "syl" else 1.0)
+        return counts
+
+    def key_terms(self, counts: dict[str, float], indexed: bool) -> list[_KeyTerm]:
+        """The ``max_terms`` best by count x idf, without too common or seed-only terms."""
         max_df = max(2, int(self.cfg.max_df_share * self.snap.doc_count))
         out = []
         for term, w in counts.items():
@@ -283,7 +291,7 @@ class _Related:
             lists = [p.docs for f in fields if (p := self.snap.postings(f, t.term)) is not None]
             cand = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
             s, _ = self.scorer.bm25f(fields, TEXT_PARTS, t.term, cand)
-            scores[cand] += np.float32(math.sqrt(t.weight)) * s
+            scores[cand] += np.float32(t.weight ** self.cfg.weight_power) * s
         return scores
 
     # -- restrictions ----------------------------------------------------------------------

@@ -137,16 +137,20 @@ class Replica:
             return None
         return json.loads(body).get("index_version") if status == 200 else None
 
-    def wait_version(self, want: str | None = None, timeout: float = 60) -> str:
-        """Wait until the replica serves (``want``, if given); its version."""
+    def wait_version(self, want: str | None = None, timeout: float = 60,
+                     polls: int = 1) -> str:
+        """Wait until the replica serves (``want``, if given) on ``polls`` health checks in a
+        row (each may reach another worker, and each worker switches on its own)."""
         end = time.monotonic() + timeout
+        streak = 0
         while time.monotonic() < end:
             if self.proc and self.proc.poll() is not None:
                 raise RuntimeError(f"replica on {self.port} exited; see {self.log}")
             v = self.version()
-            if v and (want is None or v == want):
+            streak = streak + 1 if v and (want is None or v == want) else 0
+            if streak >= polls:
                 return v
-            time.sleep(0.1)
+            time.sleep(0.05 if streak else 0.1)
         raise TimeoutError(f"replica on {self.port} not serving {want or 'anything'}; "
                            f"see {self.log}")
 

@@ -117,18 +117,21 @@ def index_cmd(paths, index_dir, full, procs, quiet, wait, memory):
     if full and "-" not in paths:
         # A rebuild streams its input (memory stays within --memory whatever the corpus);
         # a first pass counts the articles for the progress bar.
-        count = sum(1 for _ in iter_articles(paths, IngestReport()))
+        # Skips are reported (and counted) by the first pass; the second reads the same files.
         report = IngestReport()
-        articles = iter_articles(paths, report, on_skip=_on_skip(quiet))
+        count = sum(1 for _ in iter_articles(paths, report, on_skip=_on_skip(quiet)))
+        articles = iter_articles(paths, IngestReport())
     else:
         articles, report = _read(paths, quiet)
         count = len(articles)
-    if full and not count:
-        # A mistyped or unmounted path must not swap the live index for an empty one.
-        for line in report.summary_lines():
-            click.echo(line, err=True)
-        _fail(f"nothing was ingested, so the index at {root} was not rebuilt (it is unchanged)")
     try:
+        if not count and (full or current_build(root) is None):
+            # A mistyped or unmounted path must not swap the live index for an empty one,
+            # nor create an index with nothing in it.
+            for line in report.summary_lines():
+                click.echo(line, err=True)
+            _fail(f"nothing was ingested, so the index at {root} was not "
+                  f"{'rebuilt (it is unchanged)' if full else 'created'}")
         with _Progress(count, "indexing") as prog:
             fn = rebuild if full else update
             res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage,

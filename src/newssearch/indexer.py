@@ -14,7 +14,7 @@ from .manifest import write_manifest
 from .merging import merge_policy
 from .model import Article
 from .postpool import PostingBuffer
-from .schema import build_schema
+from .schema import article_from_stored, build_schema
 from .store import (
     BuildInfo,
     NoIndexError,
@@ -230,3 +230,21 @@ def _refresh_meta(build: BuildInfo, ix) -> None:
         n = s.doc_count()
     write_meta(build, articles=n, updated=time.time())
     write_manifest(build.path)  # last, still under the lock (see manifest.py)
+
+
+def stored_articles(root: Path) -> Iterator[Article]:
+    """The live articles of the index at ``root``, from its stored fields, in docnum order
+    (opened on first use, so a caller holding the write lock reads a settled generation)."""
+    _, ix = open_build(root)
+    with ix.reader() as r:
+        for docnum in r.all_doc_ids():
+            yield article_from_stored(r.stored_fields(docnum))
+
+
+def optimize(root: Path, procs: int | None = None,
+             memory_mb: int = DEFAULT_MEMORY_MB) -> IndexResult:
+    """Rebuild the live index from its own stored articles into a new build and switch to
+    it: one merged set of segments, no deletions. Updates wait for the lock meanwhile."""
+    if current_build(root) is None:
+        raise NoIndexError(f"No index at {root}: nothing to optimize.")
+    return rebuild(root, stored_articles(root), procs=procs, memory_mb=memory_mb)

@@ -71,3 +71,4 @@ def merge_policy(build_path: Path) -> Callable:
         return keep
 
     return policy
+

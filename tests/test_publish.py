@@ -140,6 +140,7 @@ def test_an_interrupted_or_damaged_copy_never_becomes_current(sample_index_copy,
     assert not finds_marker(replica)
     res = cli("publish", "--index", str(src), "--to", str(replica))
     assert res.exit_code == 0, res.output
+    assert "linked from the previous build" in res.output  # only the update's files copied
     assert SearchEngine(replica).index_version.endswith("-g2.2")
     assert finds_marker(replica)
     assert len(list((replica / "builds").iterdir())) == 2  # the live one and the previous
@@ -155,7 +156,7 @@ def test_a_build_without_manifest_is_not_published(sample_index_copy, tmp_path):
     assert res.exit_code == 0, res.output
 
 
-def test_publish_to_host_path_through_rsync(sample_index_copy, tmp_path):
+def test_publish_to_host_path_through_rsync(sample_index_copy, sample_articles, tmp_path):
     """The HOST:PATH form with real rsync; the remote shell is a stand-in for ssh that runs
     the command here, as sshd would on the replica."""
     require("rsync")
@@ -163,12 +164,20 @@ def test_publish_to_host_path_through_rsync(sample_index_copy, tmp_path):
     shim.write_text('#!/bin/sh\nshift\nexec sh -c "$*"\n')
     shim.chmod(0o755)
     replica = tmp_path / "remote-root"
-    res = cli("publish", "--index", str(sample_index_copy), "--to", f"replica-host:{replica}",
-              "--rsh", str(shim), "--remote-cmd", f"{sys.executable} -m newssearch.cli")
+    args = ("publish", "--index", str(sample_index_copy), "--to", f"replica-host:{replica}",
+            "--rsh", str(shim), "--remote-cmd", f"{sys.executable} -m newssearch.cli")
+    res = cli(*args)
     assert res.exit_code == 0, res.output
     assert f"to replica-host:{replica}" in res.output
     assert (replica / "CURRENT").read_text().strip() == live(sample_index_copy).name + "-g1"
     assert cli("verify", "--index", str(replica)).exit_code == 0
+    # After an update, the files it did not touch are linked on the replica, not sent again.
+    add_article(sample_index_copy, sample_articles)
+    assert cli(*args).exit_code == 0
+    new = live(replica)
+    assert new.name.endswith("-g2") and cli("verify", "--index", str(replica)).exit_code == 0
+    seg = max(read_manifest(new).files, key=lambda f: f.size).path
+    assert (new / seg).stat().st_nlink == 2  # shared with the previous build
 
 
 @pytest.mark.parametrize("dest,remote", [("host:/srv/idx", ("host", "/srv/idx")),

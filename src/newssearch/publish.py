@@ -66,6 +66,7 @@ class PublishResult:
     copy_seconds: float
     verify_seconds: float
     already_current: bool = False
+    linked_bytes: int = 0  # unchanged files hard-linked from the replica's previous build
 
 
 def published_name(m: Manifest) -> str:
@@ -129,14 +130,34 @@ def _remove_abandoned(snapshots: Path) -> None:
             continue
 
 
-def _copy_files(src: Path, dst: Path, m: Manifest) -> None:
+def _copy_files(src: Path, dst: Path, m: Manifest, previous: BuildInfo | None) -> int:
+    """Copy the build's files into ``dst``; a file the replica's previous build holds with
+    the same size and sha256 is hard-linked from it instead (replica builds are never
+    written once current, and an incremental update leaves most files as they were).
+    Returns the bytes linked."""
+    same: dict[str, tuple[int, str]] = {}
+    if previous is not None:
+        try:
+            same = {f.path: (f.size, f.sha256) for f in read_manifest(previous.path).files}
+        except ManifestError:
+            same = {}
     dst.mkdir(parents=True)
-    for rel in [f.path for f in m.files] + [MANIFEST_FILE]:
+    linked = 0
+    for f in [*m.files, None]:
+        rel = f.path if f else MANIFEST_FILE
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        if f and same.get(rel) == (f.size, f.sha256):
+            try:
+                os.link(previous.path / rel, target)
+                linked += f.size
+                continue
+            except OSError:
+                pass  # gone, or no hard links here: copy it
         shutil.copyfile(src / rel, target)
-        with open(target, "rb+") as f:  # on disk before CURRENT can point at it
-            os.fsync(f.fileno())
+        with open(target, "rb+") as fh:  # on disk before CURRENT can point at it
+            os.fsync(fh.fileno())
+    return linked
 
 
 def _fsync_dir(path: Path) -> None:
@@ -169,9 +190,10 @@ def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None,
             raise PublishError(f"{dest_root} serves a different build named {name}.")
         staging = dest_root / STAGING / name
         t0 = time.perf_counter()
+        linked = 0
         if src.resolve() != staging.resolve():
             shutil.rmtree(staging, ignore_errors=True)  # a copy interrupted earlier
-            _copy_files(src, staging, m)
+            linked = _copy_files(src, staging, m, cur)
         t1 = time.perf_counter()
         report = verify(staging, m)
         if not report.ok:
@@ -189,7 +211,7 @@ def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None,
         switch_to(target)
         prune_builds(dest_root)
     return PublishResult(str(dest_root), name, len(m.files), m.total_bytes, t1 - t0,
-                         report.seconds)
+                         report.seconds, linked_bytes=linked)
 
 
 def split_remote(dest: str) -> tuple[str, str] | None:
@@ -209,8 +231,12 @@ def publish_remote(src: Path, host: str, path: str, rsh: str = "ssh",
     m = read_manifest(src)
     staging = f"{path.rstrip('/')}/{STAGING}/{published_name(m)}"
     t0 = time.perf_counter()
+    root = path.rstrip("/")
+    # Unchanged files are hard-linked from the replica's live build instead of sent again.
+    live = _run([*shlex.split(rsh), host, f"cat {shlex.quote(root + '/CURRENT')} || true"])
+    link = [f"--link-dest={root}/builds/{live.strip()}"] if live.strip() else []
     # --partial and a fixed staging name: a retried publish resumes where a broken one stopped.
-    _run(["rsync", "-a", "--delete", "--partial", "--mkpath", "-e", rsh,
+    _run(["rsync", "-a", "--delete", "--partial", "--mkpath", *link, "-e", rsh,
           f"{src}/", f"{host}:{staging}/"])
     t1 = time.perf_counter()
     _run([*shlex.split(rsh), host, shlex.join([
@@ -220,11 +246,12 @@ def publish_remote(src: Path, host: str, path: str, rsh: str = "ssh",
                          t1 - t0, time.perf_counter() - t1)
 
 
-def _run(cmd: list[str]) -> None:
+def _run(cmd: list[str]) -> str:
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         raise PublishError(f"{shlex.join(cmd[:2])} ... failed ({proc.returncode}): "
                            f"{(proc.stderr or proc.stdout).strip()[-500:]}")
+    return proc.stdout
 
 
 def publish(src: Path, dest: str, rsh: str = "ssh", remote_cmd: str = "newssearch",

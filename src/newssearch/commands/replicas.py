@@ -109,8 +109,10 @@ def publish_cmd(targets, index_dir, build_dir, expect_manifest, rsh, remote_cmd,
                 if r.already_current:
                     click.echo(f"{r.target} already serves {r.build}")
                     continue
+                linked = f" ({r.linked_bytes / 1e6:.1f} MB of it linked from the previous " \
+                    "build)" if r.linked_bytes else ""
                 click.echo(f"published {r.build} to {r.target}: {r.files} files, "
-                           f"{r.bytes / 1e6:.1f} MB, copy {r.copy_seconds:.2f}s, "
+                           f"{r.bytes / 1e6:.1f} MB{linked}, copy {r.copy_seconds:.2f}s, "
                            f"verify {r.verify_seconds:.2f}s")
     except IndexProblem as e:
         _fail(e)

@@ -64,7 +64,7 @@ class RelatedConfig:
 
     max_terms: int = 60
     max_df_share: float = 0.15  # a term in more of the articles says little about a topic
-    body_chars: int = 3000  # of the body, analyzed for key terms: the start carries the topic
+    body_chars: int = 2000  # of the body, analyzed for key terms: the start carries the topic
     syllable_weight: float = 0.25  # a bare syllable, against a whole pyvi word
     time_weight: float = 0.3
     time_half_life_days: float = 7.0
@@ -272,10 +272,12 @@ class _Related:
     def key_terms(self, counts: dict[str, float], indexed: bool) -> list[_KeyTerm]:
         """The ``max_terms`` best by count x idf, without too common or seed-only terms."""
         max_df = max(2, int(self.cfg.max_df_share * self.snap.doc_count))
+        dfs = self.snap.memo_cache("related_df", 500_000)
         out = []
         for term, w in counts.items():
-            df = max((len(p.docs) for f, _ in PART_FIELDS.values()
-                      if (p := self.snap.postings(f, term)) is not None), default=0)
+            df = dfs.get_or_make(term, lambda term=term: max(
+                (len(p.docs) for f, _ in PART_FIELDS.values()
+                 if (p := self.snap.postings(f, term)) is not None), default=0))
             if df > max_df or df <= (1 if indexed else 0):  # too common, or only the seed
                 continue
             idf = math.log(1 + (self.snap.doc_count - df + 0.5) / (df + 0.5))
@@ -287,12 +289,22 @@ class _Related:
         """Sum over key terms of (seed weight x BM25F of the term in each article)."""
         scores = np.zeros(self.snap.n, dtype=np.float32)
         fields = [PART_FIELDS[p][0] for p in TEXT_PARTS]
+        holders = self.snap.memo_cache("related_holders", 20_000)
         for t in terms:
-            lists = [p.docs for f in fields if (p := self.snap.postings(f, t.term)) is not None]
-            cand = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
+            cand = holders.get_or_make(t.term, lambda t=t: self.holders(fields, t.term))
             s, _ = self.scorer.bm25f(fields, TEXT_PARTS, t.term, cand)
             scores[cand] += np.float32(t.weight ** self.cfg.weight_power) * s
         return scores
+
+    def holders(self, fields: list[str], term: str) -> np.ndarray:
+        """Sorted docnums holding ``term`` in any part (a dense mask: no sort of the lists)."""
+        lists = [p.docs for f in fields if (p := self.snap.postings(f, term)) is not None]
+        if len(lists) == 1:
+            return lists[0]
+        mask = np.zeros(self.snap.n, dtype=bool)
+        for docs in lists:
+            mask[docs] = True
+        return np.flatnonzero(mask).astype(np.int32)  # the postings' dtype (see locate)
 
     # -- restrictions ----------------------------------------------------------------------
     def filter_mask(self, seed: SeedText) -> np.ndarray:

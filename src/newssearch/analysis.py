@@ -104,7 +104,7 @@ def _crf():
 
 
 @lru_cache(maxsize=200_000)
-def _item_attrs(w: str) -> tuple[list[str], list[str], list[str], str]:
+def _item_attrs(w: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str]:
     """pyvi's per-item features of ``w`` as itself, as left and as right neighbour."""
     low = w.lower()
     title, upper = w.istitle(), w.isupper()
@@ -123,7 +123,7 @@ def _item_attrs(w: str) -> tuple[list[str], list[str], list[str], str]:
     if upper:
         prev.append("-1:word.isupper()")
         nxt.append("+1:word.isupper()")
-    return cur, prev, nxt, low
+    return tuple(cur), tuple(prev), tuple(nxt), low
 
 
 def warm_up() -> None:
@@ -146,22 +146,16 @@ def _crf_labels(items: list[str]) -> list[str]:
     trig = [False, False] + [
         low[i - 2] + " " + low[i - 1] + " " + low[i] in tri for i in range(2, n)
     ]
-    xseq = []
-    for i in range(n):
-        a = list(attrs[i][0])
-        if i > 0:
-            a += attrs[i - 1][1]
-            if big[i]:
-                a.append("-1:word.bi_gram()")
-            if trig[i]:
-                a.append("-2:word.tri_gram()")
-        if i < n - 1:
-            a += attrs[i + 1][2]
-            if big[i + 1]:
-                a.append("+1:word.bi_gram()")
-            if i < n - 2 and trig[i + 2]:
-                a.append("+2:word.tri_gram()")
-        xseq.append(a)
+    # Each item's attributes: its own, then its left neighbour's (with the -1 bigram and -2
+    # trigram flags), then its right neighbour's (with +1 and +2): pyvi's order, built as
+    # one concatenation per item from per-position pieces.
+    _bi_l, _tri_l = ("-1:word.bi_gram()",), ("-2:word.tri_gram()",)
+    _bi_r, _tri_r = ("+1:word.bi_gram()",), ("+2:word.tri_gram()",)
+    left = [()] + [attrs[i - 1][1] + (_bi_l if big[i] else ()) + (_tri_l if trig[i] else ())
+                   for i in range(1, n)]
+    right = [attrs[i + 1][2] + (_bi_r if big[i + 1] else ())
+             + (_tri_r if i < n - 2 and trig[i + 2] else ()) for i in range(n - 1)] + [()]
+    xseq = [list(a[0] + lt + rt) for a, lt, rt in zip(attrs, left, right)]
     return tagger.tag(xseq)
 
 

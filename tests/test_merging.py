@@ -23,7 +23,9 @@ QUERIES = ["phong tho", "giáo dục", '"Lai Châu"', "bóng đá -Hà Nội", "
 
 def _segments(root: Path) -> list[tuple[str, int, int]]:
     _, ix = open_build(root)
-    return [(s.segment_id(), s.doc_count_all(), s.doc_count()) for s in ix._segments()]
+    with ix.reader() as r:
+        return [(seg.segment().segment_id(), seg.doc_count_all(), seg.doc_count())
+                for seg, _ in r.leaf_readers()]
 
 
 def _results(root: Path) -> list[list[str]]:

@@ -45,6 +45,7 @@ from .store import (
     NoIndexError,
     WriteLock,
     current_build,
+    fsync_dir,
     prune_builds,
     switch_to,
 )
@@ -160,14 +161,6 @@ def _copy_files(src: Path, dst: Path, m: Manifest, previous: BuildInfo | None) -
     return linked
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None,
                   wait: bool = False) -> PublishResult:
     """Copy the build directory ``src`` into the index root ``dest_root`` and make it current.
@@ -207,7 +200,7 @@ def publish_local(src: Path, dest_root: Path, expect_digest: str | None = None,
         target.path.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(target.path, ignore_errors=True)  # a stale, not-current copy of it
         os.rename(staging, target.path)
-        _fsync_dir(target.path.parent)
+        fsync_dir(target.path.parent)
         switch_to(target)
         prune_builds(dest_root)
     return PublishResult(str(dest_root), name, len(m.files), m.total_bytes, t1 - t0,

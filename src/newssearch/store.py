@@ -87,7 +87,7 @@ class BuildInfo:
         return self.root / "builds" / self.name
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -141,7 +141,7 @@ def switch_to(build: BuildInfo) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / "CURRENT")
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[str]:

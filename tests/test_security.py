@@ -28,9 +28,9 @@ def app(search_index):
     return a
 
 
-def get_routes(app) -> list[str]:
+def get_routes(app, method: str = "GET") -> list[str]:
     return sorted(re.sub(r"<[^>]+>", "x-script", r.rule) for r in app.url_map.iter_rules()
-                  if "GET" in r.methods)
+                  if method in r.methods)
 
 
 # ------------------------------------------------------------------------- headers
@@ -86,12 +86,15 @@ def test_rate_limit_off_by_config_and_env(search_index, monkeypatch) -> None:
 # ------------------------------------------------------------------------- caps
 def test_caps_on_body_query_and_page_size(app) -> None:
     c = app.test_client()
-    big = c.post("/api/search", data=b"x" * (1 << 20))
+    big = c.post("/api/search", data=b"x" * (2 << 20))
     assert big.status_code in (405, 413) and big.is_json
     assert c.get("/api/search?q=" + "a" * 1001).status_code == 400
     assert c.get("/api/search?per_page=101").status_code == 400
     assert c.get("/api/search?q=" + "a" * 10_000).status_code == 414
     assert c.get("/api/search?page=100001").status_code == 400
+    for path in get_routes(app, "POST"):
+        resp = c.post(path, data=b"{" * (2 << 20), content_type="application/json")
+        assert resp.status_code == 413 and resp.is_json, (path, resp.status_code)
 
 
 # ------------------------------------------------------------------------- error bodies
@@ -111,6 +114,10 @@ def test_logs_never_hold_posted_text(app, caplog) -> None:
     marker = "Zorbaland-bí-mật-" + "x" * 50
     c = app.test_client()
     with caplog.at_level(logging.DEBUG):
+        for path in get_routes(app, "POST"):  # the related-texts API takes an article
+            c.post(path, json={"title": marker, "lead": marker, "body": marker})
+            c.post(path, json={"title": marker, "body": marker * 5000})  # too large
+            c.post(path, data=marker.encode() * 30_000)  # over the body cap
         for path in get_routes(app):
             for method in ("POST", "PUT", "PATCH"):
                 c.open(path, method=method, data=f"title={marker}&body={marker}",

@@ -11,7 +11,7 @@ Settings (``app.config``, else the environment, else the default):
 | ``RATE_LIMIT`` | ``NEWSSEARCH_RATE_LIMIT`` | ``20/second;600/minute`` | per client |
 | ``RATE_LIMIT_STORAGE`` | ``NEWSSEARCH_RATE_LIMIT_STORAGE`` | ``memory://`` | or redis://... |
 | ``TRUSTED_PROXIES`` | ``NEWSSEARCH_TRUSTED_PROXIES`` | 0 | proxies whose X-Forwarded-For counts |
-| ``MAX_CONTENT_LENGTH`` | ``NEWSSEARCH_MAX_BODY_BYTES`` | 65536 | bigger request bodies get 413 |
+| ``MAX_CONTENT_LENGTH`` | ``NEWSSEARCH_MAX_BODY_BYTES`` | 1 MiB | bigger request bodies get 413 |
 
 ``memory://`` counts per worker process (each gunicorn worker has its own counters); a shared
 store (``redis://host:6379``) makes the limit per client across workers and replicas.
@@ -34,7 +34,8 @@ DEFAULTS: dict[str, tuple[str, Any]] = {
     "RATE_LIMIT": ("NEWSSEARCH_RATE_LIMIT", "20/second;600/minute"),
     "RATE_LIMIT_STORAGE": ("NEWSSEARCH_RATE_LIMIT_STORAGE", "memory://"),
     "TRUSTED_PROXIES": ("NEWSSEARCH_TRUSTED_PROXIES", 0),
-    "MAX_CONTENT_LENGTH": ("NEWSSEARCH_MAX_BODY_BYTES", 64 * 1024),
+    # A posted article for related texts (60,000 characters, JSON-escaped) fits with room.
+    "MAX_CONTENT_LENGTH": ("NEWSSEARCH_MAX_BODY_BYTES", 1 << 20),
 }
 LIMITED_PREFIXES = ("/api/", "/widget/")
 UNLIMITED = ("/api/health",)  # load balancers and monitors poll it

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Response, abort, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from ..model import parse_datetime
@@ -63,10 +63,16 @@ def _filters(args: MultiDict) -> dict[str, Any]:
 @cacheable
 @conditional
 def article_related(article_id: str):
-    result = related(engine(), RelatedRequest(article_id=article_id, **_filters(request.args)))
-    if result is None:
-        abort(404, description=f"No article with id {article_id!r}.")
-    return result.to_dict()
+    req = RelatedRequest(article_id=article_id, **_filters(request.args))
+    # The widget asks for the same lists over and over: keep their JSON per generation.
+    answers = engine().snapshot().memo_cache("related_json", 20_000)
+    body = answers.get(req, None)
+    if body is None:
+        result = related(engine(), req)
+        if result is None:
+            abort(404, description=f"No article with id {article_id!r}.")
+        body = answers.put(req, current_app.json.dumps(result.to_dict()))
+    return Response(body, mimetype="application/json")
 
 
 def _text(obj: dict, key: str) -> str:

@@ -1,8 +1,12 @@
-"""Abbreviations at query time: ``UBND`` also finds ``Ủy ban nhân dân`` and the reverse.
+"""Other forms of one thing at query time: abbreviations and loanword spellings.
+
+``UBND`` also finds ``Ủy ban nhân dân`` and the reverse (data/abbreviations_vi.tsv), and
+``vaccine`` also finds ``vắc xin``, ``vắc-xin`` and ``vacxin`` and each of those the others
+(data/loanwords_vi.tsv): the press prints one foreign word several ways, and a reader types one.
 
 Each form is a tuple of normalized syllables. ``TP.HCM`` is ``("tp", "hcm")``, which
 also matches ``TP. HCM`` and ``TP HCM`` (composites index their parts as consecutive
-syllables); ``TPHCM`` is ``("tphcm",)``.
+syllables); ``TPHCM`` is ``("tphcm",)``; ``vắc-xin`` is ``("vắc", "xin")`` like ``vắc xin``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from importlib import resources
 from .analysis import PART_RE, fold, normalize
 
 Form = tuple[str, ...]
+Table = dict[Form, set[Form]]  # a sequence of query syllables -> the forms it may also match
 
 
 @dataclass(frozen=True)
@@ -25,30 +30,53 @@ class Abbreviations:
     longest: int
 
 
-def _syllables(text: str) -> Form:
+def spelling_syllables(text: str) -> Form:
+    """A form as the index sees it: normalized syllables, hyphens and dots as spaces."""
     return tuple(normalize(m.group()) for m in PART_RE.finditer(text))
 
 
-def parse_table(lines: list[str]) -> Abbreviations:
+def _entries(lines: list[str]) -> list[list[str]]:
+    """Tab-separated cells of the data lines (blank lines and ``#`` comments skipped)."""
+    return [[c.strip() for c in line.split("\t")] for line in lines
+            if line.strip() and not line.lstrip().startswith("#") and "\t" in line]
+
+
+def abbreviation_table(lines: list[str]) -> Table:
+    """ABBR<TAB>expansion lines: an abbreviation may mean any of its expansions, an expansion
+    means its abbreviation (not the abbreviation's other meanings)."""
     abbr_forms: dict[str, set[Form]] = defaultdict(set)  # abbreviation key -> its spellings
     expansions: dict[str, set[Form]] = defaultdict(set)  # abbreviation key -> its meanings
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-            continue
-        abbr, expansion = (p.strip() for p in line.split("\t", 1))
+    for abbr, expansion, *_ in _entries(lines):
         key = re.sub(r"[\s.\-]", "", normalize(abbr))
-        abbr_forms[key].add(_syllables(abbr))
+        abbr_forms[key].add(spelling_syllables(abbr))
         abbr_forms[key].add((key,))
-        expansions[key].add(_syllables(expansion))
-    alts: dict[Form, set[Form]] = defaultdict(set)
+        expansions[key].add(spelling_syllables(expansion))
+    alts: Table = defaultdict(set)
     for key, forms in abbr_forms.items():
         for f in forms:
-            # An abbreviation may mean any of its expansions.
             alts[f] |= forms | expansions[key]
         for e in expansions[key]:
-            # An expansion means its abbreviation, not the abbreviation's other meanings.
             alts[e] |= forms | {e}
-    # Readers who type without diacritics ("uy ban nhan dan") get the same alternatives.
+    return alts
+
+
+def group_table(lines: list[str]) -> Table:
+    """Lines of spellings of one word, tab-separated: each spelling means all of them."""
+    alts: Table = defaultdict(set)
+    for cells in _entries(lines):
+        forms = {f for f in map(spelling_syllables, cells) if f}
+        for f in forms:
+            alts[f] |= forms
+    return alts
+
+
+def combine(*tables: Table) -> Abbreviations:
+    """One lookup from several tables; accent-free keys for readers who type without
+    diacritics (``uy ban nhan dan``, ``vac xin``) get the same alternatives."""
+    alts: Table = defaultdict(set)
+    for t in tables:
+        for k, v in t.items():
+            alts[k] |= v
     for k in list(alts):
         fk = tuple(fold(x) for x in k)
         if fk != k:
@@ -59,14 +87,20 @@ def parse_table(lines: list[str]) -> Abbreviations:
     )
 
 
+def _data_lines(name: str) -> list[str]:
+    return (resources.files("newssearch") / "data" / name).read_text(
+        encoding="utf-8").splitlines()
+
+
 @lru_cache(maxsize=1)
 def table() -> Abbreviations:
-    path = resources.files("newssearch") / "data" / "abbreviations_vi.tsv"
-    return parse_table(path.read_text(encoding="utf-8").splitlines())
+    return combine(abbreviation_table(_data_lines("abbreviations_vi.tsv")),
+                   group_table(_data_lines("loanwords_vi.tsv")))
 
 
 def find(syllables: list[str], start: int) -> tuple[int, tuple[Form, ...]] | None:
-    """The longest abbreviation or expansion starting at ``syllables[start]``.
+    """The longest abbreviation, expansion or loanword spelling starting at
+    ``syllables[start]``.
 
     Returns (number of syllables covered, alternative forms), or None.
     """

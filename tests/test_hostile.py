@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -57,6 +57,9 @@ SURFACES = [
     "/api/search?q={word}",
     "/api/articles/{id}",
     "/api/suggest?q={prefix}",
+    "/api/articles/{id}/related",
+    "/widget/related/{id}",
+    "/widget/demo?q={word}&id={id}",
 ]
 HTML_SURFACES = [s for s in SURFACES if not s.startswith("/api/")]
 
@@ -120,11 +123,13 @@ class Inspector(HTMLParser):
         self._in_script = False
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("iframe", "object", "embed", "svg", "base"):
-            self.problems.append(f"<{tag}> element")
+        src = dict(attrs).get("src") or ""
+        ours = urlsplit(src).scheme in ("", "http", "https") and \
+            urlsplit(src).path.startswith("/widget/")
+        if tag in ("object", "embed", "svg", "base") or (tag == "iframe" and not ours):
+            self.problems.append(f"<{tag}> element")  # (the demo page frames our widget)
         if tag == "script":
             self._in_script = True
-            src = dict(attrs).get("src") or ""
             if not src.startswith("/"):
                 self.problems.append(f"script from {src!r}")
         for name, value in attrs:

@@ -103,9 +103,7 @@ def load(port: int, paths: list[str], count: int, tally: Tally,
 
 
 def workers_of(master: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
-                         text=True, check=False).stdout
-    return [int(p) for p in out.split()]
+    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from newssearch import indexer
+from newssearch import bulk, indexer
 from newssearch.model import LOCAL_TZ
 from newssearch.search import SearchEngine
 
@@ -21,9 +21,9 @@ def multi(tmp_path_factory, sample_articles):
             for i, a in enumerate(sample_articles)]
     root = tmp_path_factory.mktemp("multi") / "index"
     mp = pytest.MonkeyPatch()
-    mp.setattr(indexer, "CHUNK", 40)
+    mp.setattr(bulk, "MIN_SEGMENT_MB", 0.12)  # a tiny memory budget: segments of ~35 articles
     try:
-        indexer.rebuild(root, arts, procs=1)
+        indexer.rebuild(root, arts, procs=1, memory_mb=64)
     finally:
         mp.undo()
     return SearchEngine(root), arts

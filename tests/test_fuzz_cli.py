@@ -61,6 +61,7 @@ def run(args: list[str]):
 @example(["--from", "2020-02-30"], ["phong"])
 @example(["--page", "99999999999999999999"], ["phong"])
 @example([], ["\ud800"])
+@example(["--json"], ["\ud800"])  # found: an undecodable argv byte crashed the JSON output
 @example([], ["a" * 2000])
 def test_search_options(index, opts: list[str], query: list[str]) -> None:
     run(["search", *query, "--index", str(index), *opts])

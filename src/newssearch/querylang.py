@@ -68,6 +68,7 @@ _TOKEN_RE = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)("|$)|(?P<word>[^\s"]+))'
     r'|(?P<quote>")'
 )
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -99,6 +100,8 @@ def parse(query: str) -> ParsedQuery:
         raise QueryError(
             f"The query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}."
         )
+    if _SURROGATE_RE.search(query):  # undecodable bytes of a command line: no text to echo
+        raise QueryError("The query holds bytes that are not UTF-8; type it again as text.")
     q = ParsedQuery()
     text = clean(query)
     group = 0

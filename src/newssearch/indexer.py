@@ -35,8 +35,9 @@ Progress = Callable[[int], None]
 Stage = Callable[[str], None]
 # Wait for another writer's lock (told who holds it) instead of refusing; None: refuse.
 WaitFor = Callable[[str], None] | None
-# Below this many changed articles an update runs in-process; above it, on all cores.
-PARALLEL_MIN = 2000
+# Below this many changed articles an update runs in-process; above it, on all cores (a
+# worker costs a fork and an index open, about 0.1 s).
+PARALLEL_MIN = 500
 
 
 @dataclass

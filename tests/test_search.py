@@ -806,3 +806,23 @@ def test_long_query_gets_no_word_by_word_accent_guess(search_engine, search_inde
     res = search_engine.search(typed)
     assert res.total > 0
     assert not res.suggestions.accented
+
+
+def test_a_running_engine_keeps_its_index_when_the_new_one_cannot_open(sample_index_copy):
+    """CURRENT removed, or naming a build that is not there: the open generation keeps
+    answering (a fresh engine gets the clear error instead)."""
+    from newssearch.store import IndexProblem
+
+    eng = SearchEngine(sample_index_copy, refresh_seconds=0)
+    first = eng.search("phong tho")
+    current = sample_index_copy / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    current.unlink()
+    again = eng.search("phong tho")
+    assert ids(again) == ids(first) and again.index_version == first.index_version
+    current.write_text("no-such-build\n", encoding="utf-8")
+    assert ids(eng.search("phong tho")) == ids(first)
+    with pytest.raises(IndexProblem):
+        SearchEngine(sample_index_copy).search("phong tho")
+    current.write_text(name, encoding="utf-8")
+    assert ids(eng.search("phong tho")) == ids(first)

@@ -7,6 +7,7 @@ requests that began on them may still be running.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 from .. import highlight
 from ..model import Article
 from ..querylang import parse
-from ..store import current_build
+from ..store import IndexProblem, current_build
 from .columns import from_whoosh_dt
 from .config import RankingConfig
 from .facets import count_facets
@@ -30,6 +31,8 @@ from .scoring import apply_recency, rank
 from .snapshot import Snapshot
 from .spelling import complete, prepare, suggestions
 from .typos import add_neighbours
+
+log = logging.getLogger(__name__)
 
 
 class SearchEngine:
@@ -62,7 +65,14 @@ class SearchEngine:
                 if (cur is not None and cur.name == snap.build.name
                         and snap.ix.latest_generation() == snap.generation):
                     return snap
-            self._snap = Snapshot(self.root, self.config)
+            try:
+                self._snap = Snapshot(self.root, self.config)
+            except IndexProblem as e:
+                if snap is None:
+                    raise
+                # CURRENT gone or the new build unreadable: keep answering from the old one.
+                log.warning("keeping index %s: %s", snap.version, e)
+                return snap
             # Did-you-mean's vocabularies take a fraction of a second: built off the request path.
             threading.Thread(target=prepare, args=(self._snap,), daemon=True).start()
             if snap is not None:

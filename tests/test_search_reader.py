@@ -130,3 +130,11 @@ def test_a_slip_scores_below_the_word_as_typed(search_engine):
 def test_typo_work_is_bounded(search_engine):
     res = search_engine.search("qwzxv plmqa zzkxq vbnmq hjkqq")  # five unknown syllables
     assert res.total == 0 and res.elapsed_ms < 10_000  # answers (and the bound is per query)
+
+
+def test_a_one_syllable_abbreviation_that_is_a_word_keeps_words_whole(search_engine,
+                                                                       search_index):
+    """TƯ abbreviates trung ương, but tư is also the second half of đầu tư: the word stays
+    whole (scattered "đầu ... tư" and bare "trung ương" are not listed)."""
+    res = search_engine.search("đầu tư", sort="newest", per_page=100)
+    assert res.total and all(holds_whole(h.article, ["đầu", "tư"]) for h in res.hits)

@@ -29,3 +29,13 @@ def test_keystrokes_spell_the_syllable(typed, want):
 ])
 def test_what_spells_no_syllable_stays_as_typed(typed):
     assert decode(typed) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("tư", True), ("tu", True), ("người", True), ("Nguyễn", True), ("khuya", True),
+    ("hn", False), ("tw", False), ("ubnd", False), ("tp", False), ("vn", False), ("x", False),
+])
+def test_is_syllable(text, want):
+    from newssearch.telex import is_syllable
+
+    assert is_syllable(text) is want

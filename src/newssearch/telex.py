@@ -20,6 +20,7 @@ from .analysis import normalize
 TONE_MARKS = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323",
               "1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
 VOWELS = "aăâeêioôơuưy"
+_TONE_SET = frozenset("\u0300\u0301\u0303\u0309\u0323")
 # A Vietnamese syllable: initial consonant, vowel nucleus, final consonant.
 _SYLLABLE = re.compile(
     r"(?P<onset>ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
@@ -117,3 +118,12 @@ def _compose(body: str, tone: str | None) -> str | None:
         i = 0
     v = unicodedata.normalize("NFC", vowels[i] + tone)
     return normalize(onset + vowels[:i] + v + vowels[i + 1:] + coda)
+
+
+def is_syllable(text: str) -> bool:
+    """Whether ``text`` is one Vietnamese syllable (onset, vowel nucleus, final consonant),
+    tone marks aside: ``tư``, ``tu``, ``người`` are; ``hn``, ``tw``, ``ubnd`` are not."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text.lower())
+                   if c not in _TONE_SET)
+    m = _SYLLABLE.match(unicodedata.normalize("NFC", bare))
+    return m is not None and m.group("vowels") in NUCLEI

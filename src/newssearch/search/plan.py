@@ -17,6 +17,7 @@ from .. import abbrev
 from ..analysis import analyze, fold, is_folded, normalize, stopwords
 from ..querylang import Clause, ParsedQuery
 from ..schema import PART_FIELDS, TEXT_PARTS
+from ..telex import is_syllable
 
 FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
 
@@ -165,7 +166,8 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
             # Multi-syllable forms (Ủy ban nhân dân) match as pyvi words, not positional
             # phrases: Whoosh phrases over such common words cost 100s of ms.
             plan.units.append(Unit([Alt(f, parts, words=form_words(f)) for f in forms]))
-            abbreviated.update(range(base + i, base + i + n))
+            if n > 1 or not is_syllable(syls[i]):  # (tư, vat are words too: đầu tư)
+                abbreviated.update(range(base + i, base + i + n))
             i += n
             continue
         plan.units.append(Unit([Alt((syls[i],), parts)], stop=syls[i] in stops))

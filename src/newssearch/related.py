@@ -233,7 +233,7 @@ class _Related:
         if found is None:
             return None
         docnum, seed = found
-        counts = self.term_counts(seed, self.cfg.body_chars)
+        counts = self.term_counts(seed)
         terms = self.key_terms(counts, docnum is not None)
         scores = self.content_scores(terms)
         excluded = self.copies(docnum, seed)
@@ -254,11 +254,11 @@ class _Related:
             excluded=[self.snap.article(int(d)).id for d in excluded if d != docnum])
 
     # -- key terms -------------------------------------------------------------------------
-    def term_counts(self, seed: SeedText, body_chars: int) -> dict[str, float]:
-        """Candidate key terms of a text with their weighted counts."""
+    def term_counts(self, seed: SeedText) -> dict[str, float]:
+        """Candidate key terms of the seed with their weighted counts."""
         stops = stopwords()
         counts: dict[str, float] = defaultdict(float)
-        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[:body_chars]}
+        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[: self.cfg.body_chars]}
         for part, text in texts.items():
             boost = self.snap.config.boost(part) ** self.cfg.part_power
             for t in analyze(text):

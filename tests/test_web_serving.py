@@ -62,6 +62,9 @@ def test_an_index_update_is_served_without_restart(private_server, search_index)
 
 def test_sighup_replaces_workers_without_failing_requests(private_server):
     server, _ = private_server
+    deadline = time.monotonic() + 30
+    while len(workers(server.proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # health answered as soon as the first worker was up
     old = workers(server.proc.pid)
     assert len(old) == 2
     os.kill(server.proc.pid, signal.SIGHUP)

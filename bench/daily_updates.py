@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument("--new", type=int, default=500)
     ap.add_argument("--replaced", type=int, default=50)
     ap.add_argument("--add", type=int, default=1000)
+    ap.add_argument("--no-optimize", action="store_true", help="skip timing optimize")
     args = ap.parse_args()
     src, root = Path(args.index), Path(args.work)
     shutil.rmtree(root, ignore_errors=True)
@@ -125,6 +126,8 @@ def main() -> None:
     p50u, p95u = page_latency(root, qs)
     print(f"full-page search, after {args.days} days: p50 {p50u:.1f} ms, p95 {p95u:.1f} ms "
           f"({p95u / p95:.2f}x p95)")
+    if args.no_optimize:
+        return
     t = time.perf_counter()
     optimize(root)
     print(f"optimize: {time.perf_counter() - t:.1f}s; {shape(root)}")

@@ -139,7 +139,9 @@ def main() -> None:
     if args.drop_caches:
         subprocess.run(["sync"], check=True)
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
-    env = {**os.environ, "NEWSSEARCH_INDEX": args.index, "NEWSSEARCH_ACCESS_LOG": "-"}
+    # One load generator is one client: the per-client rate limit (web/limits.py) is off here.
+    env = {**os.environ, "NEWSSEARCH_INDEX": args.index, "NEWSSEARCH_ACCESS_LOG": "-",
+           "NEWSSEARCH_RATE_LIMIT_ENABLED": "0"}
     argv = gunicorn_argv("127.0.0.1", args.port, args.workers)
     log = (tmp / "gunicorn.log").open("wb")
     t_start = time.monotonic()

@@ -30,7 +30,7 @@ import threading
 import unicodedata
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -105,31 +105,23 @@ def _band_keys(sigs: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass
-class _Parts:
-    """What the detector reads of one article."""
-
-    title: str
-    text: str  # lead and body
-    published: int  # Whoosh datetime long, -1 when undated
-
-
 class DuplicateIndex:
     """Clusters of same-story articles in one index generation (see the module doc)."""
 
-    def __init__(self, n: int, live: np.ndarray, parts: dict[int, _Parts]):
+    def __init__(self, n: int, live: np.ndarray, articles: Iterable[tuple[int, str, str]],
+                 published: np.ndarray):
+        """``articles``: (docnum, title, lead and body) of the live articles, read one at a time
+        (no text is kept: a corpus's texts would weigh hundreds of MB in every worker)."""
         self.n = n
         self.parent = np.arange(n, dtype=np.int64)
         self.sigs = np.tile(_EMPTY, (n, 1))
         self.has_sig = np.zeros(n, dtype=bool)
         self.titles: dict[str, list[int]] = defaultdict(list)
-        published = np.full(n, -1, dtype=np.int64)
-        for d, p in parts.items():
-            published[d] = p.published
-            key = title_key(p.title)
+        for d, title, text in articles:
+            key = title_key(title)
             if key:
                 self.titles[key].append(d)
-            sig = signature(p.text)
+            sig = signature(text)
             if sig is not None:
                 self.sigs[d] = sig
                 self.has_sig[d] = True
@@ -157,12 +149,14 @@ class DuplicateIndex:
     @classmethod
     def build(cls, snap: Snapshot) -> DuplicateIndex:
         pub = snap.columns.published
-        parts = {}
-        for d in np.flatnonzero(snap.live):
-            a = snap.article(int(d))
-            text = "\n".join([a.lead, *a.body])
-            parts[int(d)] = _Parts(a.title, text, int(pub[d]) if len(pub) else -1)
-        return cls(snap.n, snap.live, parts)
+        published = pub.copy() if len(pub) else np.full(snap.n, -1, dtype=np.int64)
+
+        def articles():
+            for d in np.flatnonzero(snap.live):
+                a = snap.article(int(d))
+                yield int(d), a.title, "\n".join([a.lead, *a.body])
+
+        return cls(snap.n, snap.live, articles(), published)
 
     # -- union-find ------------------------------------------------------------------------
     def _find(self, d: int) -> int:

@@ -6,6 +6,7 @@ possible, independently of the engine. Known bugs are kept as strict xfails.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -826,3 +827,25 @@ def test_a_running_engine_keeps_its_index_when_the_new_one_cannot_open(sample_in
         SearchEngine(sample_index_copy).search("phong tho")
     current.write_text(name, encoding="utf-8")
     assert ids(eng.search("phong tho")) == ids(first)
+
+
+def test_a_new_generation_is_warmed_before_it_replaces_the_live_one(sample_index_copy,
+                                                                   sample_articles):
+    """The warm hook runs on the new generation (searches on it through search_on) while the
+    live one keeps answering; only then does the engine switch."""
+    from newssearch.indexer import update
+
+    seen = []
+
+    def warm(engine, snap):
+        assert engine.snapshot() is old  # readers still get the live generation
+        seen.append((snap.version, engine.search_on(snap, "phong tho").hits[0].article.id))
+
+    eng = SearchEngine(sample_index_copy, refresh_seconds=0, warm=warm)
+    old = eng.snapshot()
+    assert not seen  # the first generation opens without the hook (the app warms it)
+    changed = dataclasses.replace(sample_articles[5], title="Zorbaland mới")
+    update(sample_index_copy, [changed], procs=1)
+    new = eng.snapshot()
+    assert new is not old and seen == [(new.version, SEED)]
+    assert eng.search("Zorbaland").hits[0].article.id == changed.id

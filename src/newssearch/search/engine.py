@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,21 +40,27 @@ class SearchEngine:
     """Searches the live index under ``root``."""
 
     def __init__(self, root: str | Path = "index", config: RankingConfig | None = None,
-                 retire_seconds: float = 60.0, refresh_seconds: float = 1.0):
+                 retire_seconds: float = 60.0, refresh_seconds: float = 1.0,
+                 warm: Callable[[SearchEngine, Snapshot], None] | None = None):
+        """``warm(engine, snapshot)``, when given, prepares a newly opened generation (caches,
+        a few searches through ``search_on``) before it replaces the live one; requests keep
+        being answered from the old generation meanwhile."""
         self.root = Path(root)
         self.config = config or RankingConfig()
         self.retire_seconds = retire_seconds
         self.refresh_seconds = refresh_seconds
+        self.warm = warm
         self._snap: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._opening = False  # a new generation is being opened and warmed
         self._retired: list[tuple[float, Snapshot]] = []
 
     def snapshot(self) -> Snapshot:
         """The live generation (opened on first use, reopened when the index changed)."""
         now = time.monotonic()
         snap = self._snap
-        if snap is not None and now - self._checked < self.refresh_seconds:
+        if snap is not None and (now - self._checked < self.refresh_seconds or self._opening):
             return snap
         with self._lock:
             self._checked = now
@@ -62,23 +69,39 @@ class SearchEngine:
             snap = self._snap
             if snap is not None:
                 cur = current_build(self.root)
-                if (cur is not None and cur.name == snap.build.name
+                if (self._opening or cur is not None and cur.name == snap.build.name
                         and snap.ix.latest_generation() == snap.generation):
                     return snap
-            try:
+            if snap is None:  # the first generation: every caller waits for it
                 self._snap = Snapshot(self.root, self.config)
-            except IndexProblem as e:
-                if snap is None:
-                    raise
-                # CURRENT gone or the new build unreadable: keep answering from the old one.
-                log.warning("keeping index %s: %s", snap.version, e)
+                threading.Thread(target=prepare, args=(self._snap,), daemon=True).start()
+                return self._snap
+            self._opening = True
+        try:
+            new = self._open_warm()
+        except IndexProblem as e:
+            # CURRENT gone or the new build unreadable: keep answering from the old one.
+            log.warning("keeping index %s: %s", snap.version, e)
+            new = None
+        with self._lock:
+            self._opening = False
+            if new is None:
                 return snap
+            self._snap = new
+            self._retired.append((time.monotonic(), snap))
+            return new
+
+    def _open_warm(self) -> Snapshot:
+        new = Snapshot(self.root, self.config)
+        if self.warm is None:
             # Did-you-mean's vocabularies take a fraction of a second: built off the request path.
-            threading.Thread(target=prepare, args=(self._snap,), daemon=True).start()
-            if snap is not None:
-                self._retired.append((now, snap))
-                self._close_retired(now)
-            return self._snap
+            threading.Thread(target=prepare, args=(new,), daemon=True).start()
+            return new
+        try:
+            self.warm(self, new)
+        except Exception:
+            log.exception("warming index %s failed", new.version)
+        return new
 
     def _close_retired(self, now: float) -> None:
         keep = []
@@ -96,9 +119,12 @@ class SearchEngine:
     def search(self, request: SearchRequest | str, **fields) -> SearchResult:
         """Run a search. ``search("phong tho", per_page=5)`` is short for
         ``search(SearchRequest(query="phong tho", per_page=5))``."""
+        return self.search_on(self.snapshot(), request, **fields)
+
+    def search_on(self, snap: Snapshot, request: SearchRequest | str, **fields) -> SearchResult:
+        """A search on one given generation (warming a new one before it goes live)."""
         t0 = time.perf_counter()
         req = request if isinstance(request, SearchRequest) else SearchRequest(request, **fields)
-        snap = self.snapshot()
         corrected = None if req.literal else read_as_vietnamese(snap, req.query)
         plan, ev = self._evaluate(snap, corrected or req.query, req)
         if corrected and not ev.mask.any():  # read as Vietnamese it finds nothing: as typed

@@ -16,7 +16,7 @@ from . import config as app_config
 from . import errorpages, fmt, limits, links
 from .jsonio import SafeJSONProvider
 from .searching import engine
-from .warm import warm
+from .warm import warm, warm_generation
 
 __all__ = ["create_app", "engine"]
 
@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json = SafeJSONProvider(app)
     app.config.update(app_config.load(config))
-    app.extensions["newssearch"] = SearchEngine(app.config["INDEX_DIR"])
+    app.extensions["newssearch"] = SearchEngine(app.config["INDEX_DIR"], warm=warm_generation)
     from . import api, api_related, article, pages, widget  # noqa: F401 - api_related: routes
 
     app.register_blueprint(pages.bp)

@@ -15,6 +15,7 @@ import time
 
 from ..duplicates import DuplicateIndex
 from ..search import SearchEngine
+from ..search.snapshot import Snapshot
 from ..search.spelling import prepare
 from ..store import IndexProblem, current_build
 
@@ -72,8 +73,21 @@ def warm(engine: SearchEngine) -> float | None:
     return took
 
 
+def warm_generation(engine: SearchEngine, snap: Snapshot) -> None:
+    """The engine's hook for a new generation after a swap: its caches and the duplicate
+    detector are built, and a few searches run on it, before it replaces the live one (the
+    old one answers meanwhile)."""
+    t0 = time.perf_counter()
+    prepare(snap)
+    for q in WARM_QUERIES:
+        engine.search_on(snap, q, per_page=10)
+    DuplicateIndex.of(snap)
+    log.info("warmed new index %s in %.2f s", snap.version, time.perf_counter() - t0)
+
+
 class Refresher(threading.Thread):
-    """Checks for a new index generation every ``interval`` seconds and warms it."""
+    """Looks for a new index generation every ``interval`` seconds, so that the engine opens
+    and warms it (``warm_generation``) here rather than on a reader's request."""
 
     def __init__(self, engine: SearchEngine, interval: float = 2.0):
         super().__init__(name="newssearch-refresher", daemon=True)
@@ -85,11 +99,7 @@ class Refresher(threading.Thread):
         problem = None
         while True:
             try:
-                version = self.engine.index_version
-                if version != self.version:
-                    if self.version is not None:
-                        warm(self.engine)
-                    self.version = version
+                self.version = self.engine.index_version
                 problem = None
             except IndexProblem as e:  # requests answer 503 meanwhile; say it once
                 if str(e) != problem:

@@ -34,7 +34,9 @@ TIER_NAMES = ("exact", "whole", "all", "partial")
 # overlapping pairs: the more frequent word wins.
 CORPUS_WORD_SHARE = 0.001
 CORPUS_WORD_MIN_DF = 1
-POSITIONS_MAX = 60  # candidates whose word adjacency is read from positions (bounded work)
+POSITIONS_MAX = 10  # candidates whose word adjacency is read from positions (bounded work)
+POSITION_PARTS = ("title", "lead")  # where positions are read: short fields, and where a
+# query copied from a headline crosses its punctuation
 
 
 @dataclass
@@ -96,7 +98,8 @@ class Matcher:
         A word is whole where the index holds it as one term (a pyvi word, a composite) or
         titles and leads print its pairs side by side (shingles); for the few candidates
         where neither says so, positions decide (punctuation between is allowed: a reader
-        types "da giam can" for "da, giảm cân"), for the best scored of them (bounded work).
+        types "da giam can" for "da, giảm cân") in titles and leads, for the best scored of
+        them (bounded work).
         """
         whole = np.ones(len(cand), dtype=bool)
         for sp in self.whole_words():
@@ -109,9 +112,10 @@ class Matcher:
                     adjacent &= self.has(shingle, pair, cand)
                 here |= adjacent
             unsure = np.flatnonzero(whole & ~here)
-            if len(unsure):
+            short = tuple(FIELDS[p][1] for p in sp.parts if p in POSITION_PARTS)
+            if len(unsure) and short:
                 unsure = np.sort(unsure[np.argsort(-scores[unsure], kind="stable")[:POSITIONS_MAX]])
-                here[unsure] = phrase_among(self.snap, tuple(folded), sp.syls, cand[unsure])
+                here[unsure] = phrase_among(self.snap, short, sp.syls, cand[unsure])
             whole &= here
         exact = whole.copy()
         for syl, parts in self.plan.exact:

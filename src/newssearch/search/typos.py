@@ -17,7 +17,8 @@ MAX_SYLLABLES = 3  # corrected per query (bounded work)
 MAX_NEIGHBOURS = 3  # alternatives per corrected syllable
 MIN_LENGTH = 3  # shorter syllables have too many neighbours to guess from
 RARER = 20  # a syllable may be a slip when a neighbour is this many times more frequent ...
-RARE_DF = 2000  # ... (so only syllables in at most this many documents are looked at)
+RARE_DF = 500  # ... (so only syllables in at most this many documents are looked at)
+NEAR_CACHE = 50_000  # typed syllables whose neighbours are remembered per generation
 FIELDS = ("title_f", "body_f")
 
 
@@ -44,8 +45,8 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
         df = _df(snap, typed)
         if df > RARE_DF:
             continue
-        near = [(n, _df(snap, n)) for n in vocabulary(snap, "title_f").near(typed, 2)
-                if n != typed and osa_distance(typed, n) == 1]
+        near = snap.memo_cache("slips", NEAR_CACHE).get_or_make(
+            typed, lambda t=typed: [(n, _df(snap, n)) for n in sorted(_one_slip_away(snap, t))])
         near = [(n, d) for n, d in near if d >= max(2, RARER * df)]
         if not near:
             continue
@@ -58,6 +59,19 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
         _respell_pairs(plan, typed, chosen)
         done.append((alt.syls[0], chosen))
     return done
+
+
+def _one_slip_away(snap: Snapshot, typed: str) -> set[str]:
+    """Title syllables one edit away: a letter dropped, added or replaced (the deletion
+    index), or two neighbours swapped (looked up directly)."""
+    vocab = vocabulary(snap, "title_f")
+    found = vocab.near(typed, 1)
+    for i in range(len(typed) - 1):
+        swapped = typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:]
+        if swapped != typed and snap.postings("title_f", swapped) is not None:
+            found.add(swapped)
+    found.discard(typed)
+    return found
 
 
 def _context(plan: QueryPlan, typed: str) -> list[tuple[str, str]]:
@@ -89,19 +103,3 @@ def _respell_pairs(plan: QueryPlan, typed: str, chosen: list[str]) -> None:
             plan.shingles.append((pair, sp.parts))
             if "body" in sp.parts:
                 plan.words.append(Word(pair, pair, ("body",)))
-
-
-def osa_distance(a: str, b: str) -> int:
-    """Edit distance where swapping two neighbouring letters is one edit (``qaut``/``quat``)."""
-    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        d[i][0] = i
-    for j in range(len(b) + 1):
-        d[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[-1][-1]

@@ -849,3 +849,14 @@ def test_a_new_generation_is_warmed_before_it_replaces_the_live_one(sample_index
     new = eng.snapshot()
     assert new is not old and seen == [(new.version, SEED)]
     assert eng.search("Zorbaland").hits[0].article.id == changed.id
+
+
+def test_filters_with_a_lone_surrogate_find_nothing_without_failing(search_engine):
+    """Found by fuzzing the CLI: a tag with a lone surrogate (from undecodable argv bytes)
+    crashed the tag lookup with UnicodeEncodeError."""
+    bad = "a\udc80b"
+    assert search_engine.search("phong tho", filters=Filters(tags=[bad])).total == 0
+    everything = search_engine.search("").total
+    assert search_engine.search("", filters=Filters(not_tags=[bad])).total == everything
+    with pytest.raises(QueryError, match="not UTF-8"):  # in the query text: a clear 400
+        search_engine.search(f'"{bad} tho"')

@@ -241,7 +241,7 @@ class Matcher:
             mask &= ok
 
     def tag_docs(self, tag: str) -> np.ndarray:
-        btext = facet_key(tag).encode("utf-8")
+        btext = facet_key(tag).encode("utf-8", "surrogatepass")  # (no such tag is indexed)
         out = [np.zeros(0, dtype=np.int64)]
         for seg, off in self.snap.leaves:
             if ("tags", btext) in seg:

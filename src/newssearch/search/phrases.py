@@ -52,7 +52,7 @@ def phrase_among(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...]
             seg, off = snap.leaves[li]
             local = [int(d) - off for d in docs[leaf_of == li]]
             for w in words:
-                m = seg.postings(f, w.encode("utf-8"))
+                m = seg.postings(f, w.encode("utf-8", "surrogatepass"))
                 for d in local:
                     m.skip_to(d)  # docs ascending: the matcher only moves forward
                     positions.setdefault(d + off, []).append(set(m.value_as("positions")))

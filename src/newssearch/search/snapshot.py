@@ -114,7 +114,7 @@ class Snapshot:
     def _read_postings(self, fieldname: str, term: str) -> Postings | None:
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for docs, tf in self.flat.get(fieldname, term.encode("utf-8")):
+        for docs, tf in self.flat.get(fieldname, term.encode("utf-8", "surrogatepass")):
             ids.append(docs)
             tfs.append(tf)
         if not ids:

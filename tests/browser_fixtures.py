@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from procs import stop_process
 from syspkg import require
 
 CHROMIUM = "/usr/bin/chromium"
@@ -80,12 +81,7 @@ def start_gunicorn(index_root: Path, log: Path, workers: int = 2) -> LiveServer:
 
 def stop(server: LiveServer) -> None:
     """Quick shutdown (SIGINT); graceful stops are tested on their own."""
-    server.proc.send_signal(signal.SIGINT)
-    try:
-        server.proc.wait(20)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
+    stop_process(server.proc, signal.SIGINT, 20)
 
 
 @pytest.fixture(scope="session")

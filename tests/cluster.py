@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from procs import stop_process
+
 NGINX_CONF = """\
 worker_processes @WORKERS@;
 pid @PREFIX@/nginx.pid;
@@ -120,13 +122,8 @@ class Replica:
 
     def stop(self) -> None:
         """Graceful stop (gunicorn finishes the requests it has)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, signal.SIGTERM, 30)
         self.proc = None
 
     def version(self) -> str | None:
@@ -197,13 +194,8 @@ class Nginx:
                        .split(" upstatus=")[0])
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, signal.SIGQUIT, 10)  # graceful
         self.proc = None
 
 

@@ -65,10 +65,6 @@ class Matcher:
             keep = set(map(id, sorted(plan.units, key=lambda u: (u.stop, u.df))[:limit]))
             plan.units = [u for u in plan.units if id(u) in keep]
 
-    def df(self, fields: Iterable[str], term: str) -> int:
-        """The largest document frequency of ``term`` over ``fields``."""
-        return max((len(p.docs) for f in fields if (p := self.snap.postings(f, term))), default=0)
-
     def whole_words(self) -> list[Span]:
         """The query's words that must stand whole: its pyvi words and composites, then the
         adjacent pairs the corpus holds as words (pyvi words, or pairs titles and leads print
@@ -80,8 +76,8 @@ class Matcher:
                 scored.append((float("inf"), sp))
                 continue
             a, b = sp.syls
-            df = max(self.df(words, sp.folded), self.df(pairs, sp.folded))
-            rarer = min(self.df(words, a), self.df(words, b))
+            df = self.snap.df((*words, *pairs), sp.folded)
+            rarer = min(self.snap.df(words, a), self.snap.df(words, b))
             if df >= max(CORPUS_WORD_MIN_DF, CORPUS_WORD_SHARE * rarer):
                 scored.append((df, sp))
         chosen, taken = [], set()
@@ -123,15 +119,8 @@ class Matcher:
         return np.where(exact, EXACT, np.where(whole, WHOLE, ALL)).astype(np.int8)
 
     def alt_df(self, alt: Alt) -> int:
-        dfs = []
-        for s in alt.syls:
-            best = 0
-            for part in alt.parts:
-                p = self.snap.postings(FIELDS[part][1], fold(s))
-                if p:
-                    best = max(best, len(p.docs))
-            dfs.append(best)
-        return min(dfs) if dfs else 0
+        folded = [FIELDS[part][1] for part in alt.parts]
+        return min((self.snap.df(folded, fold(s)) for s in alt.syls), default=0)
 
     def has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""

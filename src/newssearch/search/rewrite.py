@@ -22,10 +22,6 @@ TYPED_MAX_DF = 2  # a token the corpus prints more often than this is a word of 
 MAX_TOKENS = 32  # bounded work: longer queries are left as typed
 
 
-def _df(snap: Snapshot, fields: tuple[str, ...], term: str) -> int:
-    return max((len(p.docs) for f in fields if (p := snap.postings(f, term))), default=0)
-
-
 def read_as_vietnamese(snap: Snapshot, query: str) -> str | None:
     """The query with its Telex/VNI tokens spelled out, or None when none is read so.
 
@@ -59,10 +55,10 @@ def read_as_vietnamese(snap: Snapshot, query: str) -> str | None:
 def _is_meant(snap: Snapshot, words: list[str], k: int, spelled: str,
               typed_max_df: int | None) -> bool:
     typed = words[k]
-    syllable_df = _df(snap, ("title", "body"), spelled)
+    syllable_df = snap.df(("title", "body"), spelled)
     if syllable_df == 0:
         return False
-    typed_df = _df(snap, ("title_f", "body_f"), typed)
+    typed_df = snap.df(("title_f", "body_f"), typed)
     if typed_max_df is not None and typed_df > typed_max_df:
         return False
     if typed_df * MORE_FREQUENT > syllable_df:
@@ -70,6 +66,6 @@ def _is_meant(snap: Snapshot, words: list[str], k: int, spelled: str,
     # As typed, beside a neighbour the corpus holds it with: a real word (Las Vegas).
     for a, b in ((words[k - 1] if k else None, typed),
                  (typed, words[k + 1] if k + 1 < len(words) else None)):
-        if a and b and _df(snap, ("title_sh", "lead_sh", "body_f"), f"{fold(a)}_{fold(b)}"):
+        if a and b and snap.df(("title_sh", "lead_sh", "body_f"), f"{fold(a)}_{fold(b)}"):
             return False
     return True

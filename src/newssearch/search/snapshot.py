@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,10 @@ class Snapshot:
         if hit is not self:
             return hit
         return self.cache.put(key, self._read_postings(fieldname, term))
+
+    def df(self, fields: Iterable[str], term: str) -> int:
+        """The largest document frequency of ``term`` over ``fields`` (deleted ones included)."""
+        return max((len(p.docs) for f in fields if (p := self.postings(f, term))), default=0)
 
     def _read_postings(self, fieldname: str, term: str) -> Postings | None:
         ids: list[np.ndarray] = []

@@ -22,10 +22,6 @@ NEAR_CACHE = 50_000  # typed syllables whose neighbours are remembered per gener
 FIELDS = ("title_f", "body_f")
 
 
-def _df(snap: Snapshot, term: str) -> int:
-    return max((len(p.docs) for f in FIELDS if (p := snap.postings(f, term))), default=0)
-
-
 def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]]]:
     """Give the plan's likely slips their neighbours as alternatives (weighted by
     ``config.typo_weight``); returns what was corrected, for display."""
@@ -42,11 +38,11 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
         typed = fold(alt.syls[0])
         if len(typed) < MIN_LENGTH or not typed.isalpha():
             continue
-        df = _df(snap, typed)
+        df = snap.df(FIELDS, typed)
         if df > RARE_DF:
             continue
         near = snap.memo_cache("slips", NEAR_CACHE).get_or_make(
-            typed, lambda t=typed: [(n, _df(snap, n)) for n in sorted(_one_slip_away(snap, t))])
+            typed, lambda t=typed: [(n, snap.df(FIELDS, n)) for n in sorted(_one_slip_away(snap, t))])
         near = [(n, d) for n, d in near if d >= max(2, RARER * df)]
         if not near:
             continue
@@ -85,8 +81,7 @@ def _beside(snap: Snapshot, guess: str, context: list[tuple[str, str]]) -> int:
     n = 0
     for a, b in context:
         pair = f"{a or guess}_{b or guess}"
-        n += max((len(p.docs) for f in ("title_sh", "lead_sh", "body_f")
-                  if (p := snap.postings(f, pair))), default=0)
+        n += snap.df(("title_sh", "lead_sh", "body_f"), pair)
     return n
 
 

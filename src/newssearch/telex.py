@@ -19,7 +19,6 @@ from .analysis import normalize
 
 TONE_MARKS = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323",
               "1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
-VOWELS = "aăâeêioôơuưy"
 _TONE_SET = frozenset("\u0300\u0301\u0303\u0309\u0323")
 # A Vietnamese syllable: initial consonant, vowel nucleus, final consonant.
 _SYLLABLE = re.compile(

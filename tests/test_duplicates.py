@@ -3,10 +3,24 @@ its earliest dated member; unrelated articles stay alone; posted texts find thei
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from newssearch.duplicates import MIN_JACCARD, DuplicateIndex, signature, similarity, title_key
+from newssearch import indexer
+from newssearch.duplicates import (
+    COLUMN,
+    MIN_JACCARD,
+    DuplicateIndex,
+    article_text,
+    signature,
+    similarity,
+    story_key,
+    title_key,
+)
+from newssearch.schema import build_schema
 from newssearch.search import SearchEngine
+from newssearch.whoosh_compat import read_column
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +80,37 @@ def test_a_posted_text_finds_the_indexed_copies(related_index, snap, dups):
 
 def test_built_once_per_generation(snap, dups):
     assert DuplicateIndex.of(snap) is dups
+
+
+def test_story_keys_are_written_while_indexing(snap):
+    """Every article's key is in the index, so opening a generation reads no stored text."""
+    keys = read_column(snap.leaves, snap.n, COLUMN)
+    assert len(keys) == snap.n
+    for d in range(snap.n):
+        a = snap.article(d)
+        assert keys[d] == story_key(a.title, article_text(a.lead, a.body)), a.id
+
+
+def test_an_index_without_the_column_reads_keys_from_stored_text(
+        related_index, dups, tmp_path, monkeypatch):
+    """An index written before the column existed (its schema travels with it) gets the same
+    clusters, and updates into it keep its own field set."""
+    old = build_schema()
+    old.remove(COLUMN)
+    monkeypatch.setattr(indexer, "build_schema", lambda: old)  # what an earlier version wrote
+    root = tmp_path / "index"
+    indexer.rebuild(root, related_index.articles, procs=1)
+    monkeypatch.undo()
+    snap = SearchEngine(root).snapshot()
+    assert COLUMN not in snap.ix.schema
+    legacy = DuplicateIndex.of(snap)
+    assert legacy.rep.tolist() == dups.rep.tolist()  # same docnums: same articles, same order
+    assert legacy.clusters() == dups.clusters() != []
+
+    extra = related_index.by_id(related_index.copies[0])
+    res = indexer.update(root, [dataclasses.replace(extra, id="late-copy")])
+    assert res.added == 1
+    snap2 = SearchEngine(root).snapshot()
+    assert COLUMN not in snap2.ix.schema
+    late = snap2.docnum("late-copy")
+    assert DuplicateIndex.of(snap2).same_story(late, snap2.docnum(related_index.original.id))

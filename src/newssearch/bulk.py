@@ -85,7 +85,7 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
         if w is None:
             buf = PostingBuffer(flat_dir)
             w = BufferedSegmentWriter(ix, buf, _lk=False, codec=segment_codec())
-        w.add_document(**doc_fields(a, h))
+        w.add_document(**doc_fields(a, h, ix.schema))
         if progress:
             progress(1)
         if buf.nbytes() >= limit:

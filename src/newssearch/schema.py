@@ -19,6 +19,8 @@ from whoosh.analysis.acore import Token as WToken
 from whoosh.system import pack_uint
 
 from .analysis import Token, analyze, normalize
+from .duplicates import COLUMN as STORY_COLUMN
+from .duplicates import article_text, story_key
 from .model import LOCAL_TZ, Article
 
 FORMAT_VERSION = 3  # 3: positions of syllables only, packed (SyllablePositions)
@@ -232,6 +234,7 @@ def build_schema() -> fields.Schema:
         hash=fields.COLUMN(columns.VarBytesColumn()),
         doc=fields.STORED(),
     )
+    s.add(STORY_COLUMN, fields.COLUMN(columns.VarBytesColumn()))  # duplicates.story_key
     for part in TEXT_PARTS:
         exact, fold = PART_FIELDS[part]
         s.add(exact, VnText(folded=False))
@@ -241,8 +244,11 @@ def build_schema() -> fields.Schema:
     return s
 
 
-def doc_fields(article: Article, content_hash: str | None = None) -> dict:
-    """The Whoosh document for an article: every field an article page needs is stored."""
+def doc_fields(article: Article, content_hash: str | None = None,
+               schema: fields.Schema | None = None) -> dict:
+    """The Whoosh document for an article: every field an article page needs is stored.
+    With ``schema`` (an existing index's), only the fields it has: an index written by an
+    earlier version keeps its own field set until its next rebuild."""
     body = "\n".join([*article.captions, *article.body])
     tags = [t for t in article.tags if t]
     d = {
@@ -257,6 +263,7 @@ def doc_fields(article: Article, content_hash: str | None = None) -> dict:
         "lead_sh": article.lead or "",
         "tagset": TAG_SEP.join(tags).encode("utf-8"),
         "hash": (content_hash or article.content_hash()).encode("ascii"),
+        STORY_COLUMN: story_key(article.title, article_text(article.lead or "", article.body)),
         "doc": json.dumps(article.to_dict(), ensure_ascii=False),
     }
     if article.url:
@@ -275,6 +282,8 @@ def doc_fields(article: Article, content_hash: str | None = None) -> dict:
         d["published"] = article.published.astimezone(UTC).replace(tzinfo=None)
         local = article.published.astimezone(LOCAL_TZ)
         d["month"] = local.year * 100 + local.month
+    if schema is not None:
+        d = {k: v for k, v in d.items() if k in schema}
     return d
 
 

@@ -11,7 +11,8 @@ loudly in one place instead of quietly somewhere in search.
   a reader over the map before opening, so the pages stay in the shared page cache.
 - Postings are read a block at a time (``_read_data``/``_next_block``): the matcher API gives
   one posting per Python call.
-- Per-document field lengths are read as a column (``_perdoc._cached_reader``, ``_lenfield``).
+- Per-document field lengths are read as a column (``_perdoc._cached_reader``, ``_lenfield``),
+  and columns segment by segment (Whoosh's multi-segment column reader loses values).
 - Writing: a segment writer's postings pool is replaced by a compact one (``postpool.py``),
   and segments written by worker processes are finished and committed the way Whoosh's own
   multi-process writer does it (``_finalize_segment``, ``_merge_segments``, ``_commit_toc``).
@@ -141,6 +142,17 @@ def read_postings(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndar
     if not ids:
         return None
     return np.concatenate(ids), np.concatenate(tfs)
+
+
+def read_column(leaves: list, n: int, name: str) -> list:
+    """A column's raw values for every docnum (None where a segment lacks the column), read
+    segment by segment (Whoosh's multi-segment column reader loses values when iterated)."""
+    out: list = [None] * n
+    for seg, off in leaves:
+        if seg.has_column(name):
+            vals = list(seg.column_reader(name, translate=False))
+            out[off : off + len(vals)] = vals
+    return out
 
 
 def length_bytes(seg, fieldname: str) -> Iterator[int] | None:

@@ -15,6 +15,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from ..model import LOCAL_TZ
 from ..schema import TAG_SEP, facet_key
+from ..whoosh_compat import read_column
 
 MAX_DT = datetime_to_long(datetime.max)  # Whoosh's "missing" sentinel is beyond it
 
@@ -35,17 +36,6 @@ class Columns:
         self.cat_keys = {facet_key(lbl): i for i, lbl in enumerate(self.cat_labels)}
         self.src_keys = {facet_key(lbl): i for i, lbl in enumerate(self.src_labels)}
         self.tag_keys = {facet_key(lbl): i for i, lbl in enumerate(self.tag_labels)}
-
-
-def read_column(leaves: list, n: int, name: str) -> list:
-    """A column's raw values for every docnum, read segment by segment (Whoosh's
-    multi-segment column reader loses values when iterated)."""
-    out: list = [None] * n
-    for seg, off in leaves:
-        if seg.has_column(name):
-            vals = list(seg.column_reader(name, translate=False))
-            out[off : off + len(vals)] = vals
-    return out
 
 
 def label(value: str) -> str:

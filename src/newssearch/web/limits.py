@@ -10,11 +10,18 @@ Settings (``app.config``, else the environment, else the default):
 | ``RATE_LIMIT_ENABLED`` | ``NEWSSEARCH_RATE_LIMIT_ENABLED`` | on | limit /api and /widget |
 | ``RATE_LIMIT`` | ``NEWSSEARCH_RATE_LIMIT`` | ``20/second;600/minute`` | per client |
 | ``RATE_LIMIT_STORAGE`` | ``NEWSSEARCH_RATE_LIMIT_STORAGE`` | ``memory://`` | or redis://... |
+| ``RATE_LIMIT_STORE_DOWN`` | ``NEWSSEARCH_RATE_LIMIT_STORE_DOWN`` | ``memory`` | or ``open`` |
 | ``TRUSTED_PROXIES`` | ``NEWSSEARCH_TRUSTED_PROXIES`` | 0 | proxies whose X-Forwarded-For counts |
 | ``MAX_CONTENT_LENGTH`` | ``NEWSSEARCH_MAX_BODY_BYTES`` | 1 MiB | bigger request bodies get 413 |
 
 ``memory://`` counts per worker process (each gunicorn worker has its own counters); a shared
-store (``redis://host:6379``) makes the limit per client across workers and replicas.
+store (``redis://host:6379``, ``pip install 'newssearch[redis]'``) makes the limit per client
+across workers and replicas. When that store is down or hangs, requests are still answered: with
+``memory`` each worker counts on its own until the store answers again (one warning in the error
+log at the switch; the store is probed again after 1, 2, 4 ... 32 s), which is never stricter than
+the shared count; with ``open`` nothing is limited and every request retries the store and logs
+the failure. Redis connects and answers within ``STORE_TIMEOUT`` seconds or counts as down (a
+``?socket_timeout=...&socket_connect_timeout=...`` in the URL overrides it).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errorpages import api_error, error_page, is_api
@@ -33,10 +41,14 @@ DEFAULTS: dict[str, tuple[str, Any]] = {
     "RATE_LIMIT_ENABLED": ("NEWSSEARCH_RATE_LIMIT_ENABLED", True),
     "RATE_LIMIT": ("NEWSSEARCH_RATE_LIMIT", "20/second;600/minute"),
     "RATE_LIMIT_STORAGE": ("NEWSSEARCH_RATE_LIMIT_STORAGE", "memory://"),
+    "RATE_LIMIT_STORE_DOWN": ("NEWSSEARCH_RATE_LIMIT_STORE_DOWN", "memory"),
     "TRUSTED_PROXIES": ("NEWSSEARCH_TRUSTED_PROXIES", 0),
     # A posted article for related texts (60,000 characters, JSON-escaped) fits with room.
     "MAX_CONTENT_LENGTH": ("NEWSSEARCH_MAX_BODY_BYTES", 1 << 20),
 }
+STORE_DOWN = ("memory", "open")
+# redis-py waits forever by default: a hung store would hang every limited request.
+STORE_TIMEOUT = 0.5
 LIMITED_PREFIXES = ("/api/", "/widget/")
 UNLIMITED = ("/api/health",)  # load balancers and monitors poll it
 # Routes other sites may frame (the related-articles iframe); everything else refuses.
@@ -95,23 +107,48 @@ def security_headers(resp: Response) -> Response:
     return resp
 
 
+def _store_options(uri: str) -> dict[str, float]:
+    if uri.split(":", 1)[0].startswith("redis"):  # redis, rediss, redis+unix, +sentinel, ...
+        return {"socket_connect_timeout": STORE_TIMEOUT, "socket_timeout": STORE_TIMEOUT}
+    return {}
+
+
+def _limiter(app: Flask) -> Limiter:
+    store_down = _setting(app, "RATE_LIMIT_STORE_DOWN")
+    if store_down not in STORE_DOWN:
+        raise ValueError(f"RATE_LIMIT_STORE_DOWN must be one of {', '.join(STORE_DOWN)}, "
+                         f"not {store_down!r}")
+    uri = _setting(app, "RATE_LIMIT_STORAGE")
+    try:
+        return Limiter(
+            key_func=lambda: request.remote_addr or "unknown",
+            app=app,
+            default_limits=[_setting(app, "RATE_LIMIT")],
+            default_limits_exempt_when=_exempt,
+            storage_uri=uri,
+            storage_options=_store_options(uri),
+            headers_enabled=True,
+            swallow_errors=True,  # a store that is down must not turn requests into 500s
+            in_memory_fallback_enabled=store_down == "memory",
+            enabled=_setting(app, "RATE_LIMIT_ENABLED"),
+        )
+    except ConfigurationError as e:  # the URL may hold a password: name its scheme only
+        shown = uri.split(":", 1)[0] + "://..."
+        reason = str(e).replace(uri, shown)
+        raise ValueError(f"RATE_LIMIT_STORAGE {shown} cannot be used ({reason}); a redis:// "
+                         "store needs pip install 'newssearch[redis]'") from None
+
+
 def install(app: Flask) -> Limiter:
     """Rate limits on /api and /widget, body size cap, security headers on every response."""
     app.config["MAX_CONTENT_LENGTH"] = _setting(app, "MAX_CONTENT_LENGTH")
     proxies = _setting(app, "TRUSTED_PROXIES")
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
-    limiter = Limiter(
-        key_func=lambda: request.remote_addr or "unknown",
-        app=app,
-        default_limits=[_setting(app, "RATE_LIMIT")],
-        default_limits_exempt_when=_exempt,
-        storage_uri=_setting(app, "RATE_LIMIT_STORAGE"),
-        headers_enabled=True,
-        swallow_errors=True,  # a store that is down must not turn requests into 500s
-        in_memory_fallback_enabled=True,
-        enabled=_setting(app, "RATE_LIMIT_ENABLED"),
-    )
+    limiter = _limiter(app)
+    # flask-limiter's own logger has only a NullHandler, so "storage unreachable" would be lost
+    # under gunicorn; the app's logger reaches the error log.
+    limiter.logger = app.logger.getChild("ratelimit")
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.after_request(security_headers)
     return limiter

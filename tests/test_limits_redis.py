@@ -41,7 +41,7 @@ class RedisServer:
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.root), "--daemonize", "no"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        client = self.client()
         deadline = time.monotonic() + BOOT_SECONDS
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
@@ -56,8 +56,12 @@ class RedisServer:
         if self.proc is not None:
             stop_process(self.proc, signal.SIGTERM, 10)
 
+    def client(self) -> redis.Redis:
+        """From the URL, as the app's store does: no retries with back-off, unlike Redis()."""
+        return redis.Redis.from_url(self.url, socket_connect_timeout=1)
+
     def keys(self) -> list[bytes]:
-        return redis.Redis(port=self.port).keys("LIMITS*")
+        return self.client().keys("LIMITS*")
 
 
 def started(tmp_path_factory: pytest.TempPathFactory) -> RedisServer:

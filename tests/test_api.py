@@ -10,8 +10,10 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from conftest import CRAFTED_SOURCE, MARKER, SPACE_ID, copy_index
 
+from newssearch.cli import main
 from newssearch.search import Filters
 from newssearch.web import create_app
 
@@ -97,12 +99,45 @@ def test_api_search_paging_and_facet_selection(client):
     assert p2["page"] == 2 and p2["total"] == full["total"]
 
 
+def test_api_snippets_and_suggestions_can_be_turned_off(client):
+    on = get_json(client, "/api/search?q=phong+tho&per_page=3")
+    assert on["hits"][0]["snippets"] and on["suggestions"] == {"accented": ["Phong Thổ"]}
+    off = get_json(client, "/api/search?q=phong+tho&per_page=3&snippets=0&suggest=no")
+    assert [h["id"] for h in off["hits"]] == [h["id"] for h in on["hits"]]
+    assert [h["title_html"] for h in off["hits"]] == [h["title_html"] for h in on["hits"]]
+    assert all(h["snippets"] == [] for h in off["hits"]) and off["suggestions"] == {}
+    # Explicitly on is the default.
+    same = get_json(client, "/api/search?q=phong+tho&per_page=3&snippets=1&suggest=true")
+    assert same["hits"] == on["hits"] and same["suggestions"] == on["suggestions"]
+
+
+def test_api_fragment_size_and_count_go_to_the_engine(client, search_engine):
+    def snippets(**params) -> list[list[str]]:
+        data = get_json(client, "/api/search", query_string={
+            "q": "bóng đá tuyển", "per_page": 8, "facets": "", **params})
+        return [h["snippets"] for h in data["hits"]]
+
+    short = snippets(fragment_chars=40, max_fragments=1)
+    assert short == [h.snippets for h in search_engine.search(
+        "bóng đá tuyển", per_page=8, facets=(), fragment_chars=40, max_fragments=1).hits]
+    assert short and all(len(s) == 1 for s in short)
+    assert max(map(len, snippets(fragment_chars=40, max_fragments=3))) > 1  # words apart
+    long = snippets(fragment_chars=600)
+    longest = max(len(f) for fragments in long for f in fragments)
+    assert longest > 3 * max(len(f) for fragments in short for f in fragments)
+    seed = get_json(client, "/api/search?q=phong+tho&max_fragments=0&facets=")["hits"][0]
+    assert seed["id"] == SEED and seed["snippets"] == []
+
+
 BAD_PARAMS = [
     {"q": "from:bad-date"}, {"q": "a" * 1001}, {"from": "2020-13-01"}, {"to": "hôm qua"},
     {"page": "0"}, {"page": "x"}, {"page": "1e3"}, {"page": "99999999999999999999"},
     {"per_page": "0"}, {"per_page": "101"}, {"per_page": "-1"}, {"sort": "oldest"},
     {"facets": "colour"}, {"facets": "tags,,x"}, {"recency": "nan"}, {"recency": "inf"},
-    {"recency": "-1"}, {"recency": "abc"}, {"q": "x", "tag": "t" * 2000},
+    {"recency": "-1"}, {"recency": "abc"}, {"q": "x", "tag": "t" * 2000}, {"match": "some"},
+    {"literal": "x"}, {"fold": "2"}, {"snippets": "maybe"}, {"suggest": "-"},
+    {"fragment_chars": "39"}, {"fragment_chars": "1001"}, {"fragment_chars": "x"},
+    {"max_fragments": "-1"}, {"max_fragments": "11"},
 ]
 
 
@@ -110,6 +145,53 @@ BAD_PARAMS = [
 def test_api_bad_requests_are_400_json(client, params):
     data = get_json(client, "/api/search", status=400, query_string=params)
     assert error_of(data)["code"] == "bad_request"
+
+
+# The CLI's spelling of each search parameter, with values refused and accepted by both.
+CLI_PARITY = [
+    ("fragment_chars", "--fragment-chars", ["39", "1001", "40", "1000"]),
+    ("max_fragments", "--max-fragments", ["-1", "11", "0", "10"]),
+    ("per_page", "--limit", ["0", "101", "100"]),
+    ("page", "--page", ["0", "100001", "100000"]),
+    ("recency", "--recency", ["nan", "11", "0.5"]),
+    ("facets", "--facets", ["colour", "tags,x", "", "month"]),
+    ("sort", "--sort", ["oldest", "newest"]),
+    ("match", "--match", ["some", "any"]),
+]
+
+
+@pytest.mark.parametrize(("param", "option", "values"), CLI_PARITY,
+                         ids=[p for p, _, _ in CLI_PARITY])
+def test_cli_and_api_refuse_the_same_values(client, search_index, param, option, values):
+    runner = CliRunner()
+    for v in values:
+        api = client.get("/api/search", query_string={"q": "bão", "facets": "", param: v})
+        cli = runner.invoke(main, ["search", "--index", str(search_index.root), "--json",
+                                   f"{option}={v}", "bão"])
+        assert api.status_code in (200, 400) and cli.exit_code in (0, 2), (v, cli.output)
+        assert (api.status_code == 400) == (cli.exit_code == 2), (param, v, cli.output)
+
+
+def test_cli_search_takes_every_api_parameter(client, search_index):
+    """The same request through both layers gives the same hits, snippets and suggestions."""
+    params = {"q": "bong da tuyen", "per_page": "5", "facets": "category,month",
+              "fragment_chars": "60", "max_fragments": "2", "snippets": "1", "suggest": "0",
+              "sort": "newest", "match": "any", "fold": "0", "literal": "1", "recency": "0.5",
+              "from": "2020-01-01", "to": "31/12/2021", "page": "1"}
+    api = get_json(client, "/api/search", query_string=params)
+    cli = CliRunner().invoke(main, [
+        "search", "--index", str(search_index.root), "--json", "--limit=5",
+        "--facets=category,month", "--fragment-chars=60", "--max-fragments=2", "--no-suggest",
+        "--sort=newest", "--match=any", "--no-fold", "--literal", "--recency=0.5",
+        "--from=2020-01-01", "--to=31/12/2021", "--page=1", params["q"]])
+    assert cli.exit_code == 0, cli.output
+    out = json.loads(cli.output)
+    assert api["total"] == out["total"] > 0 and api["suggestions"] == out["suggestions"] == {}
+    for key in ("hits", "facets"):
+        assert api[key] == out[key], key
+    no_snippets = CliRunner().invoke(main, ["search", "--index", str(search_index.root),
+                                            "--json", "--no-snippets", "phong tho"])
+    assert json.loads(no_snippets.output)["hits"][0]["snippets"] == []
 
 
 ODD_QUERIES = ["", "-", "OR", '"', '-"a b"', "title:", "tag:", "😀", "Lưu ý:", "http://x",

@@ -25,7 +25,10 @@ SAMPLES = {
                    "&category=Th%E1%BB%83+thao&source=dantri.com.vn&from=2020-01-01"
                    "&to=31/12/2021&sort=newest&page=2&per_page=5&facets=month,tags&recency=0.5"),
                    "/api/search?q=Zorbalandd", "/api/search?page=0", "/api/search?q=from:x",
-                   "/api/search?q=phong+tho&page=900"],
+                   "/api/search?q=phong+tho&page=900",
+                   ("/api/search?q=phong+tho&snippets=0&suggest=0&fragment_chars=40"
+                    "&max_fragments=1&literal=1&fold=0&match=any"),
+                   "/api/search?q=phong+tho&fragment_chars=39"],
     "api.suggest": ["/api/suggest?q=phong+th&limit=3", "/api/suggest", "/api/suggest?limit=x"],
     "api.article": ["/api/articles/seed_phong_tho.txt", "/api/articles/" + quote(SPACE_ID),
                     "/api/articles/nope"],

@@ -88,14 +88,77 @@ def test_search_page_escapes_the_query_echo(client, q):
     assert html.unescape(value) == q
 
 
-def test_bad_parameters_are_400_in_vietnamese_with_the_detail(client):
-    r = client.get("/?q=from:bad-date")
-    assert r.status_code == 400 and r.mimetype == "text/html"
-    text = text_of(r.get_data(as_text=True))
-    assert "Yêu cầu không hợp lệ" in text and "expects a date like" in text
-    assert 'value="from:bad-date"' in r.get_data(as_text=True)  # the box keeps the query
-    r = client.get("/?q=bão&per_page=1000")
-    assert r.status_code == 400 and "Yêu cầu không hợp lệ" in text_of(r.get_data(as_text=True))
+# Every bad parameter of the search page, with the Vietnamese sentence the reader gets.
+BAD_PAGE_PARAMS = [
+    ({"q": "from:bad-date"}, "Từ khóa có ngày không hợp lệ sau from: hoặc to:"),
+    ({"q": "a" * 1001}, "Từ khóa quá dài: tối đa 1.000 ký tự"),
+    ({"q": "bão", "tag": "t" * 1001}, "Thẻ quá dài"),
+    ({"q": "bão", "page": "0"}, "Số trang (page) phải là số nguyên từ 1 đến 100.000"),
+    ({"page": "x"}, "Số trang (page) phải là số nguyên từ 1 đến 100.000; bạn đã nhập “x”"),
+    ({"q": "bão", "per_page": "1000"}, "mỗi trang (per_page) phải là số nguyên từ 1 đến 100"),
+    ({"q": "bão", "sort": "oldest"}, "(sort) chỉ nhận relevance (liên quan nhất) hoặc newest"),
+    ({"q": "bão", "from": "2020-13-01"}, "Ngày bắt đầu (from) “2020-13-01” không phải một ngày"),
+    ({"q": "bão", "to": "hôm qua"}, "(to) “hôm qua” không phải một ngày hợp lệ: hãy viết dạng"),
+    ({"q": "bão", "match": "some"}, "Kiểu khớp (match) chỉ nhận all (khớp đủ) hoặc any"),
+    ({"q": "bão", "recency": "nan"}, "Mức ưu tiên bài mới (recency) phải là một số từ 0 đến 10"),
+    ({"q": "bão", "facets": "colour"}, "Nhóm lọc (facets) chỉ nhận tags (thẻ), category"),
+    ({"q": "bão", "literal": "maybe"}, "Tìm chính xác (literal) chỉ nhận 1 (có) hoặc 0 (không)"),
+    ({"q": "bão", "fold": "2"}, "Gộp bài trùng (fold) chỉ nhận 1 (có) hoặc 0 (không)"),
+    ({"q": "bão", "snippets": "x"}, "Đoạn trích (snippets) chỉ nhận 1"),
+    ({"q": "bão", "suggest": "x"}, "Gợi ý (suggest) chỉ nhận 1"),
+    ({"q": "bão", "fragment_chars": "39"}, "(fragment_chars) phải là số nguyên từ 40 đến 1.000"),
+    ({"q": "bão", "max_fragments": "11"}, "(max_fragments) phải là số nguyên từ 0 đến 10"),
+]
+# Words of the library's and the API's English messages that must not reach a page.
+ENGLISH = re.compile(r"\b(must|between|expects|whole number|characters|not found|method|"
+                     r"allowed|too long|too many|request|error|index|unavailable|URL)\b", re.IGNORECASE)
+
+
+def assert_vietnamese_error(r, status: int, *phrases: str) -> str:
+    assert r.status_code == status and r.mimetype == "text/html", r.status_code
+    page = r.get_data(as_text=True)
+    text = text_of(page)
+    for phrase in phrases:
+        assert phrase in text, (phrase, text[-400:])
+    assert not ENGLISH.search(text.replace("newssearch", "")), ENGLISH.search(text)
+    assert 'name="q"' in page  # a search box to go on from
+    return page
+
+
+@pytest.mark.parametrize(("params", "sentence"), BAD_PAGE_PARAMS,
+                         ids=[max(p, key=lambda k: k != "q") for p, _ in BAD_PAGE_PARAMS])
+def test_bad_parameters_are_400_with_a_vietnamese_sentence(client, params, sentence):
+    r = client.get("/", query_string=params)
+    page = assert_vietnamese_error(r, 400, "Yêu cầu không hợp lệ", sentence)
+    if len(params.get("q", "")) <= 1000:  # the box keeps the query
+        assert f'value="{html.escape(params.get("q", ""))}"' in page
+    # The API answers the same request with its English message for developers.
+    api = client.get("/api/search", query_string=params)
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"
+
+
+def test_every_error_page_is_vietnamese(client, search_index):
+    assert_vietnamese_error(client.get("/nothing"), 404, "Không tìm thấy trang")
+    assert_vietnamese_error(client.get("/article/nope%3Cb%3E"), 404, "Không tìm thấy trang",
+                            "Không có bài viết nào mang mã “nope<b>”")
+    assert_vietnamese_error(client.post("/", data={"q": "x"}), 405,
+                            "Phương thức không được hỗ trợ")
+    assert_vietnamese_error(client.get("/?q=" + "a" * 5000), 414, "Địa chỉ quá dài")
+    # Rate limits apply to /api and /widget: the widget's pages are HTML.
+    app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": True, "WARM": False,
+                      "RATE_LIMIT_ENABLED": True, "RATE_LIMIT": "1/minute"})
+    limited = app.test_client()
+    assert limited.get("/widget/demo?q=bão").status_code == 200
+    r = limited.get("/widget/demo?q=bão")
+    assert_vietnamese_error(r, 429, "Quá nhiều yêu cầu", "Xin chờ một lát")
+    assert int(r.headers["Retry-After"]) > 0
+    # 413 comes only from request bodies, which no page reads; its page is ready anyway.
+    from newssearch.web.errorpages import error_page
+
+    with app.test_request_context("/"):
+        for status, headline in ((413, "Dữ liệu gửi lên quá lớn"), (431, "Yêu cầu không hợp lệ"),
+                                 (500, "Lỗi máy chủ"), (502, "Lỗi máy chủ")):
+            assert_vietnamese_error(error_page(status), status, headline)
 
 
 # ------------------------------------------------------------------ home page
@@ -252,9 +315,8 @@ def test_pages_without_index_are_503_in_vietnamese(tmp_path):
     app = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True})
     c = app.test_client()
     for url in ("/", "/?q=bão", "/article/x"):
-        r = c.get(url)
-        assert r.status_code == 503 and r.mimetype == "text/html", url
-        assert "chưa sẵn sàng" in text_of(r.get_data(as_text=True))
+        assert_vietnamese_error(c.get(url), 503, "Dịch vụ tạm thời chưa sẵn sàng",
+                                "Chỉ mục tìm kiếm chưa được nạp")
 
 
 def test_vietnamese_display_formats():

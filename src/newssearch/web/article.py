@@ -27,6 +27,6 @@ def related_for(article: Article) -> list[dict]:
 def article_page(article_id: str):
     a = engine().article(article_id)  # IndexProblem -> the app's 503 page
     if a is None:
-        return error_page(404)
+        return error_page(404, f"Không có bài viết nào mang mã “{article_id[:200]}”.")
     return render_template("article.html", a=a.to_dict(), q="", related=related_for(a),
                            source_url=links.external(a.url), filter_url=links.filter_url)

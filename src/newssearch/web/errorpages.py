@@ -1,7 +1,8 @@
 """What a client sees when something goes wrong: JSON under /api, a Vietnamese page elsewhere.
 
 API errors always have one shape, ``{"error": {"code": "...", "message": "..."}}``; library
-exceptions are mapped by :func:`newssearch.errors.classify`, HTTP ones by their status.
+exceptions are mapped by :func:`newssearch.errors.classify`, HTTP ones by their status. The
+API's messages are English (for developers); pages take their words from ``messages``.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from werkzeug.exceptions import HTTPException
 from ..errors import classify
 from ..querylang import QueryError
 from ..store import IndexProblem
+from .messages import explain, page_text
 
 API_PREFIX = "/api"
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "too_large", 414: "uri_too_long", 429: "too_many_requests", 500: "internal",
               503: "unavailable"}
-# Headline and advice of the Vietnamese error page, by status.
-PAGE_TEXT = {
-    400: ("Yêu cầu không hợp lệ", "Hãy kiểm tra lại từ khóa hoặc bộ lọc rồi tìm lại."),
-    404: ("Không tìm thấy trang", "Trang bạn tìm không có hoặc đã bị xóa. Hãy thử tìm bài viết."),
-    405: ("Phương thức không được hỗ trợ", "Trang này chỉ mở được bằng đường dẫn thông thường."),
-    414: ("Địa chỉ quá dài", "Hãy rút ngắn từ khóa hoặc bớt bộ lọc."),
-    429: ("Quá nhiều yêu cầu", "Xin chờ một lát rồi thử lại."),
-    500: ("Lỗi máy chủ", "Lỗi đã được ghi lại. Xin thử lại sau ít phút."),
-    503: ("Dịch vụ tạm thời chưa sẵn sàng", "Chỉ mục tìm kiếm chưa được nạp. Xin thử lại sau."),
-}
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +36,7 @@ def api_error(status: int, code: str, message: str) -> Response:
 
 
 def error_page(status: int, detail: str | None = None) -> Response:
-    title, advice = PAGE_TEXT.get(status, PAGE_TEXT[500])
+    title, advice = page_text(status)
     html = render_template("error.html", status=status, title=title, advice=advice,
                            detail=detail, q=request.args.get("q", "")[:200])
     return Response(html, status=status, mimetype="text/html")
@@ -64,7 +56,7 @@ def _library_error(e: Exception) -> Response:
         log.warning("%s on %s: %s", kind.code, request.path, e)
     if is_api():
         return api_error(kind.status, kind.code, public_message(e))
-    return error_page(kind.status, str(e) if kind.status == 400 else None)
+    return error_page(kind.status, explain(e))
 
 
 def install(app: Flask) -> None:

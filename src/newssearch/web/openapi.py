@@ -11,8 +11,9 @@ from typing import Any
 
 from ..related import MAX_K as MAX_RELATED
 from ..related import MAX_TEXT_CHARS
-from ..search import FACETS, MAX_PER_PAGE
-from .params import MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
+from ..search import FACETS, MATCH_MODES, MAX_PER_PAGE, SORTS, SearchRequest
+from ..search.request import FRAGMENT_CHARS, MAX_FRAGMENTS
+from .params import FLAG_VALUES, MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
 
 STR_OR_NULL = {"type": ["string", "null"]}
 
@@ -32,6 +33,10 @@ def _param(name: str, schema: dict, description: str, where: str = "query",
     return p
 
 
+def _flag(default: bool) -> dict:
+    return {"type": "string", "enum": list(FLAG_VALUES), "default": "1" if default else "0"}
+
+
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -46,6 +51,7 @@ CONDITIONAL = {
                                 "(code `version_gone`): restart paging without it."),
 }
 TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
+DEFAULTS = SearchRequest()
 DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
 PIN = _param("v", TEXT, "Index version to pin to (X-Index-Version of the first page), so "
                         "that every page comes from one version (docs/scaling.md).")
@@ -58,7 +64,7 @@ SEARCH_PARAMS = [
     _param("source", TEXT, "Only articles from one of the given sources.", repeat=True),
     _param("from", DATE, "Published on or after this day."),
     _param("to", DATE, "Published on or before this day."),
-    _param("sort", {"type": "string", "enum": ["relevance", "newest"], "default": "relevance"},
+    _param("sort", {"type": "string", "enum": list(SORTS), "default": DEFAULTS.sort},
            "Order of the hits."),
     _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
            "Page number; a page past the end gives an empty list and the true total."),
@@ -69,13 +75,24 @@ SEARCH_PARAMS = [
            "all when absent."),
     _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
            "Boost for recent articles (0 off, 0.5 up to +50%)."),
-    _param("match", {"type": "string", "enum": ["all", "any"], "default": "all"},
+    _param("match", {"type": "string", "enum": list(MATCH_MODES), "default": DEFAULTS.match},
            "all: the best-matching articles only (words whole, accents as typed, then "
            "looser); any: partial matches too, after them."),
-    _param("literal", {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
+    _param("literal", _flag(DEFAULTS.literal),
            "1: search exactly as typed (no Telex/VNI reading, no typo guesses)."),
-    _param("fold", {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
+    _param("fold", _flag(DEFAULTS.fold),
            "0: list every copy of a syndicated story (default: copies fold under the first)."),
+    _param("snippets", _flag(DEFAULTS.snippets),
+           "0: no snippets (every hit's `snippets` is an empty list); faster."),
+    _param("fragment_chars", {"type": "integer", "minimum": FRAGMENT_CHARS[0],
+                              "maximum": FRAGMENT_CHARS[1],
+                              "default": DEFAULTS.fragment_chars},
+           "Length of a snippet in characters (about; cut at word boundaries)."),
+    _param("max_fragments", {"type": "integer", "minimum": 0, "maximum": MAX_FRAGMENTS,
+                             "default": DEFAULTS.max_fragments},
+           "At most this many snippets per hit."),
+    _param("suggest", _flag(DEFAULTS.suggest),
+           "0: no suggestions (accent restoration, did you mean): `suggestions` is `{}`."),
 ]
 
 RELATED_PARAMS = [

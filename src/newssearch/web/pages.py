@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, render_template, request
 
 from ..errors import classify
 from ..querylang import QueryError
-from ..search import FACETS, SearchRequest
+from ..search import FACETS, SearchRequest, SearchResult
 from ..store import IndexProblem
 from . import facets, links
-from .errorpages import PAGE_TEXT
-from .params import search_params
+from .messages import explain, page_text
+from .params import ParamError, search_params
 from .searching import run
 
 bp = Blueprint("pages", __name__)
@@ -68,6 +68,15 @@ def _suggestions(result, q: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def _search(p: SearchRequest) -> SearchResult:
+    """``run(p)``: ``search_params`` checked every parameter, so a QueryError here is about
+    the query text (a ``from:``/``to:`` date the reader typed)."""
+    try:
+        return run(p)
+    except QueryError as e:
+        raise ParamError(str(e), "q", "query") from None
+
+
 def _latest() -> list:
     n = current_app.config["LATEST"]
     return run(SearchRequest(), sort="newest", per_page=n, facets=(), snippets=False,
@@ -82,7 +91,7 @@ def search_page():
         if not (p.query.strip() or p.has_filters):
             return render_template("home.html", q=q, latest=_latest())
         p = replace(p, facets=FACETS)
-        result = run(p)
+        result = _search(p)
         groups = facets.sidebar(p, result)
         unfiltered = None
         if result.total == 0 and p.has_filters and p.query.strip():
@@ -90,10 +99,9 @@ def search_page():
                              facets=(), snippets=False, suggest=False).total
     except (QueryError, IndexProblem) as e:
         kind = classify(e)
-        title, advice = PAGE_TEXT.get(kind.status, PAGE_TEXT[500])
-        detail = str(e) if isinstance(e, QueryError) else None
-        return render_template("search.html", q=q, result=None, error=(title, advice, detail),
-                               chips=[]), kind.status
+        title, advice = page_text(kind.status)
+        return render_template("search.html", q=q, result=None,
+                               error=(title, advice, explain(e)), chips=[]), kind.status
     return render_template(
         "search.html", q=q, p=p, result=result, error=None, groups=groups,
         chips=_chips(p), suggestions=_suggestions(result, q), unfiltered=unfiltered,

@@ -21,7 +21,8 @@ from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
 from .querylang import QueryError, parse_date
-from .search import MAX_PER_PAGE, MAX_RECENCY, Filters, SearchEngine, SearchRequest
+from .search import FACETS, MAX_PER_PAGE, MAX_RECENCY, Filters, SearchEngine, SearchRequest
+from .search.request import FRAGMENT_CHARS, MAX_FRAGMENTS
 from .store import IndexProblem, current_build
 
 DEFAULT_INDEX = os.environ.get("NEWSSEARCH_INDEX", "index")
@@ -216,8 +217,20 @@ def _engine(index_dir: str) -> SearchEngine:
               help="Search exactly as typed: no Telex/VNI reading, no typo guesses.")
 @click.option("--no-fold", "no_fold", is_flag=True,
               help="List every copy of a syndicated story instead of folding them.")
+@click.option("--facets", default=",".join(FACETS), show_default=True,
+              help="Comma-separated facets to count (shown with --json); empty for none.")
+@click.option("--no-snippets", "no_snippets", is_flag=True, help="No snippets (faster).")
+@click.option("--fragment-chars", type=int, default=SearchRequest.fragment_chars,
+              show_default=True,
+              help="Snippet length in characters ({} to {}).".format(*FRAGMENT_CHARS))
+@click.option("--max-fragments", type=int, default=SearchRequest.max_fragments,
+              show_default=True,
+              help=f"At most this many snippets per hit (0 to {MAX_FRAGMENTS}).")
+@click.option("--no-suggest", "no_suggest", is_flag=True,
+              help="No suggestions (accent restoration, did you mean).")
 def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, date_to, sort,
-               limit, page, recency, match, literal, no_fold):
+               limit, page, recency, match, literal, no_fold, facets, no_snippets,
+               fragment_chars, max_fragments, no_suggest):
     """Search the index. QUERY supports "phrases", -exclusions, OR, and title: lead: body:
     author: tag: category: source: from: to: prefixes."""
     eng = _engine(index_dir)
@@ -231,6 +244,9 @@ def search_cmd(query, index_dir, as_json, tags, categories, sources, date_from, 
             ),
             sort=sort, per_page=limit, page=page, recency=recency, match=match,
             literal=literal, fold=not no_fold,
+            facets=[f.strip() for f in facets.split(",") if f.strip()],
+            snippets=not no_snippets, fragment_chars=fragment_chars,
+            max_fragments=max_fragments, suggest=not no_suggest,
         )
         res = eng.search(req)
     except QueryError as e:

@@ -257,6 +257,17 @@ def test_date_range_form(client):
         assert "2020-10-01" <= f"{d[2]}-{d[1]}-{d[0]}" <= "2020-12-31"
 
 
+def test_reversed_date_range_says_so_and_offers_the_swap(client):
+    page = client.get("/?q=" + quote("bóng đá") + "&from=2021-01-01&to=2020-10-01").get_data(
+        as_text=True)
+    assert total_of(page) == 0
+    assert ("Ngày bắt đầu (01/01/2021) sau ngày kết thúc (01/10/2020). Tìm từ 01/10/2020 "
+            "đến 01/01/2021") in text_of(page)
+    swap = next(h for h in hrefs(page) if query_of(h).get("from") == ["2020-10-01"])
+    assert query_of(swap)["to"] == ["2021-01-01"] and query_of(swap)["q"] == ["bóng đá"]
+    assert total_of(client.get(swap).get_data(as_text=True)) > 0
+
+
 # ------------------------------------------------------------------ sort and pages
 def test_sort_newest(client):
     page = client.get("/?q=" + quote("người") + "&sort=newest").get_data(as_text=True)

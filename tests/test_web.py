@@ -132,6 +132,11 @@ def test_bad_parameters_are_400_with_a_vietnamese_sentence(client, params, sente
     page = assert_vietnamese_error(r, 400, "Yêu cầu không hợp lệ", sentence)
     if len(params.get("q", "")) <= 1000:  # the box keeps the query
         assert f'value="{html.escape(params.get("q", ""))}"' in page
+    bad = max(params, key=lambda k: k != "q")
+    if bad != "q":  # a new search from the box leaves the refused value out; a link drops it
+        assert f'type="hidden" name="{bad}"' not in page
+        retry = html.unescape(re.search(r'href="([^"]*)">Tìm lại, bỏ tham số này', page)[1])
+        assert bad not in query_of(retry) and client.get(retry).status_code == 200
     # The API answers the same request with its English message for developers.
     api = client.get("/api/search", query_string=params)
     assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"

@@ -101,7 +101,8 @@ def search_page():
         kind = classify(e)
         title, advice = page_text(kind.status)
         return render_template("search.html", q=q, result=None,
-                               error=(title, advice, explain(e)), chips=[]), kind.status
+                               error=(title, advice, explain(e)), chips=[],
+                               bad_param=getattr(e, "param", None)), kind.status
     return render_template(
         "search.html", q=q, p=p, result=result, error=None, groups=groups,
         chips=_chips(p), suggestions=_suggestions(result, q), unfiltered=unfiltered,

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -134,19 +135,34 @@ def test_gunicorn_workers_share_the_budget_and_survive_the_store_going_down(
     for key, value in {"ENABLED": "1", "": "5/minute", "STORAGE": own_redis.url}.items():
         monkeypatch.setenv("NEWSSEARCH_RATE_LIMIT" + (f"_{key}" if key else ""), value)
     server = start_gunicorn(search_index.root, tmp_path / "gunicorn.log", workers=2)
-    try:
-        def status(path: str = API) -> int:
-            try:  # a new connection each time: the kernel hands it to either worker
-                with server.get(path) as r:
-                    return r.status
-            except urllib.error.HTTPError as e:
-                return e.code
 
-        codes = [status() for _ in range(12)]
-        assert codes == [200] * 5 + [429] * 7, codes
+    def status(path: str) -> int:
+        try:  # a new connection each time: the kernel hands it to either worker
+            with server.get(path) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def at_once(paths: list[str]) -> list[int]:
+        """Concurrent requests, so that both sync workers take some."""
+        with ThreadPoolExecutor(6) as pool:
+            return sorted(pool.map(status, paths))
+
+    ours = own_redis.client()
+
+    def workers_on_redis() -> int:
+        return sum(c["id"] != str(ours.client_id()) for c in ours.client_list())
+
+    try:
+        for _ in range(30):  # bounded: until each worker has counted a request in Redis
+            if workers_on_redis() >= 2:
+                break
+            at_once(["/api/stats"] * 6)
+        assert workers_on_redis() == 2
+        assert at_once([API] * 12) == [200] * 5 + [429] * 7
         own_redis.stop()
-        codes = [status(f"/api/suggest?q=ph{i}") for i in range(6)]
-        assert codes == [200] * 5 + [429] or codes == [200] * 6, codes  # per worker now
+        codes = at_once([f"/api/suggest?q=ph{i}" for i in range(6)])
+        assert codes in ([200] * 6, [200] * 5 + [429]), codes  # each worker counts alone now
         assert "Rate limit storage unreachable" in server.log.read_text()
     finally:
         stop(server)

@@ -149,6 +149,8 @@ def test_every_error_page_is_vietnamese(client, search_index):
     assert_vietnamese_error(client.post("/", data={"q": "x"}), 405,
                             "Phương thức không được hỗ trợ")
     assert_vietnamese_error(client.get("/?q=" + "a" * 5000), 414, "Địa chỉ quá dài")
+    assert_vietnamese_error(client.get(f"/widget/related/{SEED}?k=99"), 400,
+                            "Số bài liên quan (k) phải là số nguyên từ 1 đến 10")
     # Rate limits apply to /api and /widget: the widget's pages are HTML.
     app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": True, "WARM": False,
                       "RATE_LIMIT_ENABLED": True, "RATE_LIMIT": "1/minute"})

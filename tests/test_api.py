@@ -127,6 +127,10 @@ def test_api_fragment_size_and_count_go_to_the_engine(client, search_engine):
     assert longest > 3 * max(len(f) for fragments in short for f in fragments)
     seed = get_json(client, "/api/search?q=phong+tho&max_fragments=0&facets=")["hits"][0]
     assert seed["id"] == SEED and seed["snippets"] == []
+    # None either for hits whose text holds no query word (the opening used to be shown).
+    loose = get_json(client, "/api/search", query_string={
+        "q": "bóng đá", "match": "any", "max_fragments": "0", "per_page": "100", "facets": ""})
+    assert loose["total"] > 20 and all(h["snippets"] == [] for h in loose["hits"])
 
 
 BAD_PARAMS = [

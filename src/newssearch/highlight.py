@@ -366,7 +366,7 @@ def snippets(
     do not choose fragments, unless nothing else matches: a window full of "của" and "là"
     tells the reader nothing, and skipping their many matches halves the work.
     """
-    if not text:
+    if not text or max_fragments <= 0:
         return []
     size = max(1, fragment_chars)
     q = _prepare(frozenset(exact), frozenset(folded))

@@ -268,6 +268,8 @@ def test_api_suggest(client):
     assert get_json(client, "/api/suggest?q=" + "x" * 300)["suggestions"] == []
     for bad in ("0", "21", "x"):
         error_of(get_json(client, f"/api/suggest?q=ph&limit={bad}", status=400))
+    # The documented maxLength of q holds here as in /api/search.
+    error_of(get_json(client, "/api/suggest?q=" + "x" * 1001, status=400))
 
 
 def test_api_article(client, search_index):

@@ -29,7 +29,8 @@ SAMPLES = {
                    ("/api/search?q=phong+tho&snippets=0&suggest=0&fragment_chars=40"
                     "&max_fragments=1&literal=1&fold=0&match=any"),
                    "/api/search?q=phong+tho&fragment_chars=39"],
-    "api.suggest": ["/api/suggest?q=phong+th&limit=3", "/api/suggest", "/api/suggest?limit=x"],
+    "api.suggest": ["/api/suggest?q=phong+th&limit=3", "/api/suggest", "/api/suggest?limit=x",
+                    "/api/suggest?q=" + "x" * 1001],
     "api.article": ["/api/articles/seed_phong_tho.txt", "/api/articles/" + quote(SPACE_ID),
                     "/api/articles/nope"],
     "api.stats": ["/api/stats"],

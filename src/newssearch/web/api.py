@@ -25,7 +25,7 @@ from ..errors import classify
 from ..store import IndexProblem
 from . import openapi
 from .errorpages import api_error, is_api, public_message
-from .params import int_arg, search_params
+from .params import int_arg, search_params, text_arg
 from .searching import engine, index_age_seconds, run
 
 PREFIX = "/api"
@@ -76,7 +76,7 @@ def search():
 @bp.get("/suggest")
 @conditional
 def suggest():
-    q = request.args.get("q", "")
+    q = text_arg(request.args, "q")
     limit = int_arg(request.args, "limit", 8, 1, MAX_SUGGEST)
     return {"query": q, "suggestions": engine().suggest(q, limit=limit)}
 

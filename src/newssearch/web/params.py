@@ -51,7 +51,8 @@ def _checked(name: str, value: str) -> str:
     return value
 
 
-def _text(args: MultiDict, name: str) -> str:
+def text_arg(args: MultiDict, name: str) -> str:
+    """A text parameter (empty when absent), refused past ``MAX_PARAM_CHARS``."""
     return _checked(name, args.get(name, ""))
 
 
@@ -89,7 +90,7 @@ def _float_arg(args: MultiDict, name: str, default: float, lo: float, hi: float)
 
 
 def _choice_arg(args: MultiDict, name: str, choices: Sequence[str], default: str) -> str:
-    raw = _text(args, name).strip()
+    raw = text_arg(args, name).strip()
     if raw and raw not in choices:
         raise ParamError(f"{name} must be {' or '.join(map(repr, choices))}, not {raw[:40]!r}",
                          name, "choice", choices=choices, value=raw)
@@ -97,7 +98,7 @@ def _choice_arg(args: MultiDict, name: str, choices: Sequence[str], default: str
 
 
 def _date_arg(args: MultiDict, name: str):
-    raw = _text(args, name).strip()
+    raw = text_arg(args, name).strip()
     if not raw:
         return None
     try:
@@ -109,7 +110,7 @@ def _date_arg(args: MultiDict, name: str):
 def _facets_arg(args: MultiDict) -> tuple[str, ...]:
     if "facets" not in args:
         return FACETS
-    raw = _text(args, "facets")
+    raw = text_arg(args, "facets")
     try:
         return facet_names([n.strip() for n in raw.split(",") if n.strip()])
     except QueryError as e:
@@ -132,7 +133,7 @@ def search_params(args: MultiDict, default_per_page: int = 10) -> SearchRequest:
     suggest."""
     defaults = SearchRequest()
     return SearchRequest(
-        query=_text(args, "q"),
+        query=text_arg(args, "q"),
         filters=Filters(
             tags=_texts(args, "tag"),
             categories=_texts(args, "category"),

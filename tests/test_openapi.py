@@ -160,3 +160,18 @@ def test_docs_page_lists_every_path_without_external_assets(app, doc):
     for path in doc["paths"]:
         assert path in page
     assert not re.search(r'(src|href)="https?://', page)
+
+
+def test_rate_limited_answers_are_documented(search_index, doc):
+    app = create_app({"INDEX_DIR": str(search_index.root), "TESTING": True, "WARM": False,
+                      "RATE_LIMIT_ENABLED": True, "RATE_LIMIT": "1/minute"})
+    c = app.test_client()
+    for rule in api_rules(app):
+        path = doc_path(rule.rule)
+        for method, op in doc["paths"][path].items():
+            assert ("429" in op["responses"]) == (rule.rule != "/api/health"), (path, method)
+    c.get("/api/search?q=phong")
+    r = c.get("/api/search?q=phong")
+    assert r.status_code == 429
+    ref = "#/paths/~1search/get/responses/429/content/application~1json/schema"
+    assert not list(_validator(doc, ref).iter_errors(r.get_json()))

@@ -50,6 +50,8 @@ CONDITIONAL = {
     "409": _json(_ref("Error"), "The index version pinned with `v` is no longer served here "
                                 "(code `version_gone`): restart paging without it."),
 }
+RATE_LIMITED = {"429": _json(_ref("Error"), "Too many requests from this client (code "
+                                            "`rate_limited`); see the Retry-After header.")}
 TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
 DEFAULTS = SearchRequest()
 DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
@@ -241,10 +243,11 @@ SCHEMAS: dict[str, dict] = {
 
 
 def _get(summary: str, responses: dict, params: list | None = None,
-         cached: bool = True) -> dict:
+         cached: bool = True, limited: bool = True) -> dict:
     op: dict[str, Any] = {"summary": summary,
                           "parameters": [*(params or []), *([PIN] if cached else [])],
-                          "responses": {**responses, **(CONDITIONAL if cached else {})}}
+                          "responses": {**responses, **(CONDITIONAL if cached else {}),
+                                        **(RATE_LIMITED if limited else {})}}
     return {"get": op}
 
 
@@ -288,10 +291,11 @@ def document() -> dict:
                     "200": _json(_ref("RelatedResult"), "Related articles; never cached."),
                     "413": _json(_ref("Error"), f"More than {MAX_TEXT_CHARS} characters of "
                                  "text, or a body over the size cap (code `too_large`)."),
-                    **ERRORS}}},
+                    **ERRORS, **RATE_LIMITED}}},
             "/health": _get("Readiness for load balancers", {
                 "200": _json(_ref("Health"), "Serving: index loaded."),
-                "503": _json(_ref("Health"), "Not ready: no usable index.")}, cached=False),
+                "503": _json(_ref("Health"), "Not ready: no usable index.")}, cached=False,
+                limited=False),
             "/stats": _get("Index statistics", {
                 "200": _json(_ref("Stats"), "Counts, date span, sources, size, version."),
                 "503": ERRORS["503"]}),

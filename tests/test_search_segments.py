@@ -62,3 +62,16 @@ def test_search_finds_articles_in_every_segment(multi):
     eng, arts = multi
     for a in (arts[0], arts[100], arts[-2]):
         assert eng.search(f'"{a.title}"', per_page=3).hits[0].article.id == a.id
+
+
+def test_postings_cache_counts_only_memory_of_its_own(multi):
+    """The cache budget is each worker's private memory: a term's docnums sliced from the
+    mapped flat files are shared page cache; its scores are the worker's own."""
+    eng, _ = multi
+    snap = eng.snapshot()
+    p = snap.postings("body", "của")
+    assert p is not None and len(p.docs) > 50
+    assert not p.docs.flags.owndata  # a view of the map
+    assert p.nbytes == p.ntf.nbytes + 64
+    copied = dataclasses.replace(p, docs=p.docs.copy())
+    assert copied.nbytes == p.nbytes + p.docs.nbytes

@@ -26,7 +26,10 @@ from .cache import BoundedCache
 from .columns import load_columns
 from .config import RankingConfig
 
-CACHE_POSTINGS = 40_000_000  # cached postings (docnum + float) before the cache is emptied
+# Memory of the postings cache before it is emptied: each worker's own (anonymous) memory, so
+# it is counted in bytes. Computing a term's list again costs one gather and one multiply
+# (microseconds per thousand postings), so a small cache loses little speed.
+CACHE_POSTINGS_BYTES = 48 * 2**20
 
 
 @dataclass
@@ -34,6 +37,13 @@ class Postings:
     docs: np.ndarray  # int32 docnums, ascending
     ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl) of one field
     idf: float
+
+    @property
+    def nbytes(self) -> int:
+        """The memory this list holds of its own (docnums sliced from the mapped flat files
+        are shared page cache, not counted)."""
+        own_docs = self.docs.nbytes if self.docs.flags.owndata else 0
+        return own_docs + self.ntf.nbytes + 64
 
     def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For sorted int32 candidates: index into this list, and whether the doc is there.
@@ -68,7 +78,7 @@ class Snapshot:
         self.inv_norm = self._length_norms()
         self.columns = load_columns(self.leaves, n)
         self.cache: BoundedCache[Postings | None] = BoundedCache(
-            CACHE_POSTINGS, lambda p: len(p.docs) if p is not None else 1)
+            CACHE_POSTINGS_BYTES, lambda p: p.nbytes if p is not None else 64)
         self.memo: dict[str, BoundedCache] = {}  # other per-generation caches, by name
         self.extras: dict[str, object] = {}  # per-generation structures built on first use
         self.extras_lock = threading.Lock()

@@ -29,7 +29,8 @@ API = "/api/search?q=phong"
 
 
 class RedisServer:
-    """A redis-server on a fixed loopback port with no persistence, in its own directory."""
+    """A redis-server on a loopback port (the same after a restart), no persistence, in its own
+    directory."""
 
     def __init__(self, binary: str, root: Path):
         self.binary, self.root, self.port = binary, root, free_port()
@@ -37,11 +38,11 @@ class RedisServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = (self.root / "redis.log").open("ab")
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root), "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        with (self.root / "redis.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.root), "--daemonize", "no"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         client = self.client()
         deadline = time.monotonic() + BOOT_SECONDS
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -91,7 +92,7 @@ def limited_app(root, storage: str, limit: str = "4/minute", **config):
                        "RATE_LIMIT": limit, "RATE_LIMIT_STORAGE": storage, **config})
 
 
-def spread(clients, path: str, addr: str, n: int) -> list[int]:
+def spread(clients: list, path: str, addr: str, n: int) -> list[int]:
     """``n`` requests from one client address, taking turns over ``clients``."""
     env = {"REMOTE_ADDR": addr}
     return [clients[i % len(clients)].get(path, environ_base=env).status_code for i in range(n)]

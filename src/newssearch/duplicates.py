@@ -154,9 +154,10 @@ class DuplicateIndex:
                 self.has_sig[d] = True
         self.title_order = np.argsort(self.title_h, kind="stable")
         self.sorted_titles = self.title_h[self.title_order]
-        self.bands = _band_keys(self.sigs)
-        self.band_order = np.argsort(self.bands, axis=0, kind="stable")
-        self.sorted_bands = np.take_along_axis(self.bands, self.band_order, axis=0)
+        bands = _band_keys(self.sigs)
+        order = np.argsort(bands, axis=0, kind="stable")
+        self.sorted_bands = np.take_along_axis(bands, order, axis=0)
+        self.band_order = order.astype(np.int32)  # kept for every worker's lifetime: half size
         self._link_titles()
         self._link_texts()
         self._name_clusters(published, live)

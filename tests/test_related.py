@@ -14,7 +14,13 @@ from related_fixtures import STORY
 from newssearch.cli import main
 from newssearch.duplicates import DuplicateIndex
 from newssearch.querylang import QueryError
-from newssearch.related import MAX_TEXT_CHARS, RelatedRequest, SeedText, related
+from newssearch.related import (
+    MAX_TEXT_CHARS,
+    RelatedConfig,
+    RelatedRequest,
+    SeedText,
+    related,
+)
 from newssearch.search import SearchEngine
 
 
@@ -70,11 +76,36 @@ def test_filters_source_category_and_dates(related_index, engine):
 
 
 def test_boosts_switch_off(engine):
-    on = related(engine, RelatedRequest(article_id="story-1", k=5))
-    off = related(engine, RelatedRequest(article_id="story-1", k=5, boosts=False))
+    raw = RelatedConfig(consensus_weight=0)  # scores on one scale (consensus rescales them)
+    on = related(engine, RelatedRequest(article_id="story-1", k=5), raw)
+    off = related(engine, RelatedRequest(article_id="story-1", k=5, boosts=False), raw)
     by_id_on = {i.article.id: i.score for i in on.items}
     by_id_off = {i.article.id: i.score for i in off.items}
     assert by_id_on["story-3"] > by_id_off["story-3"]  # shared tag Lumiro
+
+
+def coherence(engine, articles, cfg: RelatedConfig) -> float:
+    """Share of the top 3 in the seed's own category, boosts off (content and time only)."""
+    hits = total = 0
+    for a in articles:
+        r = related(engine, RelatedRequest(article_id=a.id, k=3, boosts=False), cfg)
+        hits += sum(i.article.category == a.category for i in r.items)
+        total += len(r.items)
+    return hits / total
+
+
+def test_neighbour_consensus_makes_lists_more_coherent(related_index, engine):
+    # The 60 real sample articles, six per category: with the neighbours' consensus more of
+    # each list shares the seed's category than with key terms alone (0.63 against 0.58 when
+    # this was written); the consensus only re-orders the first pass's best (here its 20 best).
+    sample = [a for a in related_index.articles if a.id.startswith("dantri-")]
+    assert len(sample) == 60
+    without = RelatedConfig(consensus_weight=0)
+    assert coherence(engine, sample, RelatedConfig()) > coherence(engine, sample, without)
+    for a in sample[:10]:
+        first = related(engine, RelatedRequest(article_id=a.id, k=20), replace(without, pool=30))
+        pool = set(ids(first))
+        assert set(ids(related(engine, RelatedRequest(article_id=a.id, k=5)))) <= pool
 
 
 def test_posted_text_excludes_the_indexed_copies(related_index, engine):

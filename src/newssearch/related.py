@@ -4,11 +4,7 @@ used by the API, the article page, the widget and the CLI.
 How (more-like-this over the index we have, no second store):
 
 1. *Key terms* of the seed (an indexed article, or a posted title + lead + body): pyvi words
-   and syllables of the title, lead and the start of the body, counted with the search
-   weights of the parts (title > lead > body), a whole word above a bare syllable.
-   Stopwords, boilerplate (bylines, "ảnh", "video"...), numbers and terms in more than
-   ``max_df_share`` of the articles are out; the rest are ranked by count x idf and the
-   first ``max_terms`` kept (bounded work).
+   and syllables, title and lead weighted up, idf-ranked, bounded (``related_terms``).
 2. *Content score*: each key term is scored with the search engine's BM25F over title, lead
    and body (``Scorer.bm25f``, the same weights and saturation as search) on the articles
    holding it, weighted by its count in the seed.
@@ -16,7 +12,10 @@ How (more-like-this over the index we have, no second store):
    ``time_half_life_days``); undated articles (or an undated seed) get nothing and lose
    nothing. *Labels*: a shared category and shared tags multiply by a mild boost, which
    ``boosts=False`` switches off (the coherence measurement does).
-4. *No copies*: never the seed, never an article of the seed's duplicate cluster (or, for a
+4. *Neighbour consensus*: the best ``consensus_pool`` candidates are re-ranked by how well
+   the seed's ``consensus_voters`` nearest neighbours, scored with their own key terms, agree
+   with them (``related_consensus``).
+5. *No copies*: never the seed, never an article of the seed's duplicate cluster (or, for a
    posted text, one that is the same story as the text), and one article per cluster: the
    cluster's representative (earliest dated) when it passes the filters (``duplicates``).
 
@@ -26,20 +25,18 @@ tags it shares, and whether the category is the same.
 
 from __future__ import annotations
 
-import math
-import re
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
-from .analysis import analyze, stopwords
 from .duplicates import DuplicateIndex
 from .model import Article
 from .querylang import Filters, QueryError
+from .related_consensus import consensus
+from .related_terms import KeyTerm, KeyTerms, article_body
 from .schema import PART_FIELDS, TEXT_PARTS, facet_key
 from .search import SearchEngine
 from .search.columns import to_whoosh_dt
@@ -50,11 +47,6 @@ from .search.snapshot import Snapshot
 
 MAX_K = 20
 MAX_TEXT_CHARS = 60_000  # a posted article beyond this is refused (the API answers 413)
-BOILERPLATE = frozenset({"ảnh", "video", "clip", "nguồn", "theo", "tin", "bài", "báo", "đọc",
-                         "xem", "thêm", "tag", "quảng_cáo", "bình_luận", "chia_sẻ", "tác_giả",
-                         "phóng_viên", "pv", "ctv", "tttxvn", "vnexpress", "dân_trí"})
-_LETTER = re.compile(r"[^\W\d_]")
-_SENTENCE_END = tuple(".!?…”»\"';:")
 DAY_US = 86_400_000_000  # Whoosh datetime longs are microseconds
 
 
@@ -73,6 +65,9 @@ class RelatedConfig:
     pool: int = 60  # best candidates walked to drop copies
     part_power: float = 0.5  # a term counts the search weight of its part (title 3...) ** this
     weight_power: float = 0.5  # a term's seed weight counts as weight ** this
+    consensus_weight: float = 0.5  # share of the neighbours' agreement in the final score
+    consensus_pool: int = 30  # best candidates re-ranked by it
+    consensus_voters: int = 3  # nearest neighbours (one per story) who vote
 
 
 @dataclass(frozen=True)
@@ -90,8 +85,8 @@ class SeedText:
     @classmethod
     def from_article(cls, a: Article) -> SeedText:
         """An article's text as a seed: captions and body, without the byline."""
-        body = "\n".join([*a.captions, *byline_free(a.body)])
-        return cls(a.title, a.lead, body, a.published, a.category, tuple(a.tags), a.source)
+        return cls(a.title, a.lead, article_body(a), a.published, a.category, tuple(a.tags),
+                   a.source)
 
 
 @dataclass(frozen=True)
@@ -177,13 +172,6 @@ class RelatedResult:
                 "index_version": self.index_version, "elapsed_ms": self.elapsed_ms}
 
 
-@dataclass(frozen=True)
-class _KeyTerm:
-    term: str  # exact normalized form, pyvi words joined by "_"
-    weight: float  # how much the seed is about it: weighted count (query-side weight)
-    rank: float  # weight x idf: the order of selection
-
-
 def related(engine: SearchEngine, req: RelatedRequest,
             config: RelatedConfig | None = None) -> RelatedResult | None:
     """Related articles for ``req``; None when ``req.article_id`` is not in the index."""
@@ -202,14 +190,6 @@ def related(engine: SearchEngine, req: RelatedRequest,
     return result
 
 
-def byline_free(body: list[str]) -> list[str]:
-    """The body without its last line when that is an author credit (at most 8 words, no
-    sentence punctuation): names say nothing about the topic."""
-    if body and len(body[-1].split()) <= 8 and not body[-1].rstrip().endswith(_SENTENCE_END):
-        return body[:-1]
-    return body
-
-
 class _Related:
     """One related-articles computation over one snapshot."""
 
@@ -218,6 +198,8 @@ class _Related:
         self.matcher = Matcher(snap, QueryPlan())
         self.scorer = Scorer(snap, self.matcher.plan, self.matcher.alt_matches)
         self.dups = DuplicateIndex.of(snap)
+        self.keys = KeyTerms(snap, cfg)
+        self.fields = [PART_FIELDS[p][0] for p in TEXT_PARTS]
 
     def seed(self) -> tuple[int | None, SeedText] | None:
         req = self.req
@@ -233,8 +215,7 @@ class _Related:
         if found is None:
             return None
         docnum, seed = found
-        counts = self.term_counts(seed)
-        terms = self.key_terms(counts, docnum is not None)
+        terms = self.keys.of_text(seed.title, seed.lead, seed.body, docnum is not None)
         scores = self.content_scores(terms)
         excluded = self.copies(docnum, seed)
         base = self.filter_mask(seed)
@@ -245,6 +226,9 @@ class _Related:
         self.apply_time(scores, seed)
         if self.req.boosts:
             self.apply_labels(scores, seed)
+        cfg = self.cfg
+        scores = consensus(scores, cfg.consensus_pool, cfg.consensus_voters,
+                           cfg.consensus_weight, self.dups.cluster_of, self.similarity)
         chosen = self.pick(scores, base)
         items = [RelatedItem(a := self.snap.article(d), float(scores[src]),
                              self.reason(d, a, seed, terms)) for d, src in chosen]
@@ -253,48 +237,26 @@ class _Related:
             terms=[t.term.replace("_", " ") for t in terms], index_version=self.snap.version,
             excluded=[self.snap.article(int(d)).id for d in excluded if d != docnum])
 
-    # -- key terms -------------------------------------------------------------------------
-    def term_counts(self, seed: SeedText) -> dict[str, float]:
-        """Candidate key terms of the seed with their weighted counts."""
-        stops = stopwords()
-        counts: dict[str, float] = defaultdict(float)
-        texts = {"title": seed.title, "lead": seed.lead, "body": seed.body[: self.cfg.body_chars]}
-        for part, text in texts.items():
-            boost = self.snap.config.boost(part) ** self.cfg.part_power
-            for t in analyze(text):
-                term = t.text
-                if (term in stops or term in BOILERPLATE or len(t.folded) < 2
-                        or not _LETTER.search(term)):
-                    continue
-                counts[term] += boost * (self.cfg.syllable_weight if t.kind == "syl" else 1.0)
-        return counts
-
-    def key_terms(self, counts: dict[str, float], indexed: bool) -> list[_KeyTerm]:
-        """The ``max_terms`` best by count x idf, without too common or seed-only terms."""
-        max_df = max(2, int(self.cfg.max_df_share * self.snap.doc_count))
-        dfs = self.snap.memo_cache("related_df", 500_000)
-        out = []
-        for term, w in counts.items():
-            df = dfs.get_or_make(term, lambda term=term: max(
-                (len(p.docs) for f, _ in PART_FIELDS.values()
-                 if (p := self.snap.postings(f, term)) is not None), default=0))
-            if df > max_df or df <= (1 if indexed else 0):  # too common, or only the seed
-                continue
-            idf = math.log(1 + (self.snap.doc_count - df + 0.5) / (df + 0.5))
-            out.append(_KeyTerm(term, w, w * idf))
-        out.sort(key=lambda t: (-t.rank, t.term))
-        return out[: self.cfg.max_terms]
-
-    def content_scores(self, terms: list[_KeyTerm]) -> np.ndarray:
+    # -- content -------------------------------------------------------------------------
+    def content_scores(self, terms: list[KeyTerm]) -> np.ndarray:
         """Sum over key terms of (seed weight x BM25F of the term in each article)."""
         scores = np.zeros(self.snap.n, dtype=np.float32)
-        fields = [PART_FIELDS[p][0] for p in TEXT_PARTS]
         holders = self.snap.memo_cache("related_holders", 20_000)
         for t in terms:
-            cand = holders.get_or_make(t.term, lambda t=t: self.holders(fields, t.term))
-            s, _ = self.scorer.bm25f(fields, TEXT_PARTS, t.term, cand)
-            scores[cand] += np.float32(t.weight ** self.cfg.weight_power) * s
+            cand = holders.get_or_make(t.term, lambda t=t: self.holders(self.fields, t.term))
+            scores[cand] += self.term_score(t, cand)
         return scores
+
+    def similarity(self, d: int, cand: np.ndarray) -> np.ndarray:
+        """How well indexed article ``d``'s key terms match each of the sorted ``cand``."""
+        out = np.zeros(len(cand), dtype=np.float32)
+        for t in self.keys.of_doc(d):
+            out += self.term_score(t, cand)
+        return out
+
+    def term_score(self, t: KeyTerm, cand: np.ndarray) -> np.ndarray:
+        s, _ = self.scorer.bm25f(self.fields, TEXT_PARTS, t.term, cand)
+        return np.float32(t.weight ** self.cfg.weight_power) * s
 
     def holders(self, fields: list[str], term: str) -> np.ndarray:
         """Sorted docnums holding ``term`` in any part (a dense mask: no sort of the lists)."""
@@ -370,7 +332,7 @@ class _Related:
                 break
         return out
 
-    def reason(self, d: int, a: Article, seed: SeedText, terms: list[_KeyTerm]) -> Reason:
+    def reason(self, d: int, a: Article, seed: SeedText, terms: list[KeyTerm]) -> Reason:
         cand = np.array([d], dtype=np.int32)
         shared: list[str] = []
         for t in terms:

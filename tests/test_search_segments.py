@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from newssearch import bulk, indexer
 from newssearch.model import LOCAL_TZ
 from newssearch.search import SearchEngine
+from newssearch.search.snapshot import ENTRY_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +67,17 @@ def test_search_finds_articles_in_every_segment(multi):
 
 
 def test_postings_cache_counts_only_memory_of_its_own(multi):
-    """The cache budget is each worker's private memory: a term's docnums sliced from the
-    mapped flat files are shared page cache; its scores are the worker's own."""
+    """The cache budget is each worker's private memory: a term's docnums and frequencies
+    sliced from the mapped flat files are shared page cache, and normalized frequencies are
+    computed where scoring reads them, so a cached list costs its objects only."""
     eng, _ = multi
     snap = eng.snapshot()
     p = snap.postings("body", "của")
     assert p is not None and len(p.docs) > 50
-    assert not p.docs.flags.owndata  # a view of the map
-    assert p.nbytes == p.ntf.nbytes + 64
+    assert not p.docs.flags.owndata and not p.tf.flags.owndata  # views of the map
+    assert p.nbytes == ENTRY_BYTES
     copied = dataclasses.replace(p, docs=p.docs.copy())
-    assert copied.nbytes == p.nbytes + p.docs.nbytes
+    assert copied.nbytes == ENTRY_BYTES + p.docs.nbytes
+    idx = np.array([0, len(p.docs) // 2, len(p.docs) - 1])
+    assert p.ntf(idx).tolist() == p.ntf()[idx].tolist()
+    assert p.ntf()[0] == snap.inv_norm["body"][p.docs[0]] * p.tf[0] > 0

@@ -59,7 +59,7 @@ class Scorer:
             if p is None or len(cand) == 0:
                 continue
             idx, there = p.locate(cand)
-            tf += p.ntf.take(idx) * (there * np.float32(self.cfg.boost(part)))
+            tf += p.ntf(idx) * (there * np.float32(self.cfg.boost(part)))
             here |= there
             idf = p.idf if idf is None else min(idf, p.idf)
         if idf is None:

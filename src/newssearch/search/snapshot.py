@@ -26,24 +26,34 @@ from .cache import BoundedCache
 from .columns import load_columns
 from .config import RankingConfig
 
-# Memory of the postings cache before it is emptied: each worker's own (anonymous) memory, so
-# it is counted in bytes. Computing a term's list again costs one gather and one multiply
-# (microseconds per thousand postings), so a small cache loses little speed.
+# Memory of the postings cache of its own (each web worker's anonymous memory), in bytes. A
+# list from the merged flat files is a view of the map and costs nothing but its objects.
 CACHE_POSTINGS_BYTES = 48 * 2**20
+ENTRY_BYTES = 500  # the Python objects of one cached list
 
 
 @dataclass
 class Postings:
     docs: np.ndarray  # int32 docnums, ascending
-    ntf: np.ndarray  # float32: tf/(1-b+b*dl/avgdl) of one field
+    tf: np.ndarray  # term frequencies (uint16 from the flat files, float32 from Whoosh)
+    norm: np.ndarray  # the field's length normalization per docnum (float32, whole index)
     idf: float
 
     @property
     def nbytes(self) -> int:
-        """The memory this list holds of its own (docnums sliced from the mapped flat files
-        are shared page cache, not counted)."""
-        own_docs = self.docs.nbytes if self.docs.flags.owndata else 0
-        return own_docs + self.ntf.nbytes + 64
+        """The memory this list holds of its own (slices of the mapped flat files are shared
+        page cache, not counted)."""
+        return sum(a.nbytes for a in (self.docs, self.tf) if a.flags.owndata) + ENTRY_BYTES
+
+    def ntf(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """float32 tf/(1-b+b*dl/avgdl) at positions ``idx`` of the list (all when None).
+
+        Computed where it is used, never stored: stored per list it made a worker's cache of a
+        few thousand queries' terms weigh over 100 MB, while scoring reads it at a query's
+        candidates only."""
+        if idx is None:
+            return self.norm.take(self.docs) * self.tf
+        return self.norm.take(self.docs.take(idx)) * self.tf.take(idx)
 
     def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For sorted int32 candidates: index into this list, and whether the doc is there.
@@ -78,7 +88,7 @@ class Snapshot:
         self.inv_norm = self._length_norms()
         self.columns = load_columns(self.leaves, n)
         self.cache: BoundedCache[Postings | None] = BoundedCache(
-            CACHE_POSTINGS_BYTES, lambda p: p.nbytes if p is not None else 64)
+            CACHE_POSTINGS_BYTES, lambda p: p.nbytes if p is not None else ENTRY_BYTES)
         self.memo: dict[str, BoundedCache] = {}  # other per-generation caches, by name
         self.extras: dict[str, object] = {}  # per-generation structures built on first use
         self.extras_lock = threading.Lock()
@@ -136,10 +146,9 @@ class Snapshot:
             return None
         docs = np.concatenate(ids) if len(ids) > 1 else ids[0]
         tf = np.concatenate(tfs) if len(tfs) > 1 else tfs[0]
-        ntf = self.inv_norm[fieldname].take(docs) * tf  # float32 (tf is uint16 or float32)
         df = len(docs)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return Postings(docs, ntf, idf)
+        return Postings(docs, tf, self.inv_norm[fieldname], idf)
 
     def docnum(self, article_id: str) -> int | None:
         return self.searcher.document_number(id=article_id)

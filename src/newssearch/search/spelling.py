@@ -77,7 +77,7 @@ def surface(snap: Snapshot, folded_term: str) -> str | None:
         p = snap.postings(part + "_f", folded_term)
         if p is None:
             continue
-        for d in p.docs[np.argsort(-p.ntf, kind="stable")[:5]]:
+        for d in p.docs[np.argsort(-p.ntf(), kind="stable")[:5]]:
             found = find_folded(getattr(snap.article(int(d)), part) or "", syls)
             if found:
                 votes[" ".join(normalize(found).split())] += 1

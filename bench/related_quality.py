@@ -1,11 +1,14 @@
 """Related articles over the full shared corpus: topic coherence, duplicates, reading.
 
     python bench/related_quality.py [--index /tmp/nsbench/index] [--seed-page PATH]
+                                    [--parts coherence,duplicates,reading] [--sweep]
 
 - Coherence: for each dantri article, related restricted to dantri.com.vn (k=5), with the
   category and tag boosts off (content and time only) and on: share of the top 5 in the
   article's own category. Anchors (docs/related.md): TF-IDF cosine over syllables 0.61,
-  random 0.10.
+  random 0.10. Also per half: the articles sorted by id, even positions (A: where settings
+  were chosen) and odd positions (B: held out), against overfitting.
+- ``--sweep``: coherence with the boosts off for the configuration variants in ``SWEEP``.
 - Duplicates: related (k=5) for 1,000 random articles (seed 0): self results, pairs in a top
   5 that the detector calls the same story, pairs with equal normalized titles (folded, and
   NFC + casefold); the detector's cluster count over the index and five example clusters.
@@ -17,6 +20,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import time
 import unicodedata
@@ -26,32 +30,68 @@ from pathlib import Path
 
 from newssearch.duplicates import DuplicateIndex, title_key
 from newssearch.ingest import IngestReport, iter_articles
-from newssearch.related import RelatedRequest, SeedText, related
+from newssearch.related import RelatedConfig, RelatedRequest, SeedText, related
 from newssearch.search import SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 READING = ["dantri-news_sport_010", "dantri-news_health_005", "baomoi-22597228",
            "baomoi-22550397", "vietnews-test-008221"]
 DANTRI = "dantri.com.vn"
+SWEEP = {  # RelatedConfig fields changed from the shipped defaults
+    "shipped": {},
+    "no consensus (key terms, BM25F, time)": {"consensus_weight": 0.0},
+    "consensus weight 0.4 / 0.6": ({"consensus_weight": 0.4}, {"consensus_weight": 0.6}),
+    "2 / 4 voters": ({"consensus_voters": 2}, {"consensus_voters": 4}),
+    "pool 20 / 50": ({"consensus_pool": 20}, {"consensus_pool": 50}),
+    "time weight 0": {"time_weight": 0.0},
+    "time weight 0.5, half-life 60 days": {"time_weight": 0.5, "time_half_life_days": 60.0},
+    "syllable weight 0 / 0.1": ({"syllable_weight": 0.0}, {"syllable_weight": 0.1}),
+    "40 / 100 terms": ({"max_terms": 40}, {"max_terms": 100}),
+    "5,000 body chars": {"body_chars": 5000},
+    "df <= 30%, 100 terms": {"max_df_share": 0.3, "max_terms": 100},
+    "full part weights (power 1)": {"part_power": 1.0},
+}
 
 
-def coherence(engine: SearchEngine, boosts: bool) -> tuple[float, int, dict[str, float]]:
+@dataclasses.dataclass
+class Coherence:
+    share: float  # of the top 5 in the seed's own category, all seeds
+    halves: tuple[float, float]  # A (even positions by id), B (odd)
+    seeds: int
+    per_cat: dict[str, float]
+
+
+def coherence(engine: SearchEngine, boosts: bool,
+              cfg: RelatedConfig | None = None) -> Coherence:
     snap = engine.snapshot()
     src = snap.columns.src_keys.get(DANTRI)
     docs = [d for d in range(snap.n) if snap.live[d] and snap.columns.src_ids[d] == src]
-    hits, total = 0, 0
+    arts = sorted((snap.article(d) for d in docs), key=lambda a: a.id)
+    hits, total = [0, 0], [0, 0]
     per_cat: dict[str, list[int]] = {}
-    for d in docs:
-        a = snap.article(d)
+    for pos, a in enumerate(arts):
         res = related(engine, RelatedRequest(article_id=a.id, k=5, sources=(DANTRI,),
-                                             boosts=boosts))
+                                             boosts=boosts), cfg)
         same = sum(i.article.category == a.category for i in res.items)
-        hits += same
-        total += len(res.items)
+        hits[pos % 2] += same
+        total[pos % 2] += len(res.items)
         per_cat.setdefault(a.category, [0, 0])
         per_cat[a.category][0] += same
         per_cat[a.category][1] += len(res.items)
-    return hits / max(total, 1), len(docs), {c: h / max(t, 1) for c, (h, t) in per_cat.items()}
+    return Coherence(sum(hits) / max(sum(total), 1),
+                     (hits[0] / max(total[0], 1), hits[1] / max(total[1], 1)), len(arts),
+                     {c: h / max(t, 1) for c, (h, t) in per_cat.items()})
+
+
+def sweep(engine: SearchEngine) -> None:
+    print("\ncoherence sweep, boosts off (A = even positions by id, B = odd)")
+    for label, variants in SWEEP.items():
+        runs = variants if isinstance(variants, tuple) else (variants,)
+        figures = []
+        for kw in runs:
+            c = coherence(engine, False, dataclasses.replace(RelatedConfig(), **kw))
+            figures.append(f"A {c.halves[0]:.3f} B {c.halves[1]:.3f} all {c.share:.3f}")
+        print(f"  {label:<40} " + " / ".join(figures), flush=True)
 
 
 def nfc_title(t: str) -> str:
@@ -121,17 +161,27 @@ def main() -> None:
     ap.add_argument("--index", default="/tmp/nsbench/index")
     ap.add_argument("--seed-page", default=str(ROOT / "sample" / "seed_phong_tho.txt"))
     ap.add_argument("--sample", type=int, default=1000)
+    ap.add_argument("--parts", default="coherence,duplicates,reading",
+                    help="which measurements, comma-separated (coherence, duplicates, reading)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also coherence (boosts off) for each configuration variant in SWEEP")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     engine = SearchEngine(args.index)
     print(f"index {args.index}: {engine.snapshot().doc_count} articles")
-    duplicates(engine, args.sample)
-    for boosts in (False, True):
-        share, n, per_cat = coherence(engine, boosts)
+    if "duplicates" in parts:
+        duplicates(engine, args.sample)
+    for boosts in (False, True) if "coherence" in parts else ():
+        c = coherence(engine, boosts)
         label = "on" if boosts else "off (content and time only)"
-        print(f"\ncoherence, boosts {label}: {share:.3f} of the top 5 in the article's own "
-              f"category, over {n} dantri articles")
-        print("  " + ", ".join(f"{c} {v:.2f}" for c, v in sorted(per_cat.items())))
-    reading(engine, Path(args.seed_page))
+        print(f"\ncoherence, boosts {label}: {c.share:.3f} of the top 5 in the article's own "
+              f"category, over {c.seeds} dantri articles (half A {c.halves[0]:.3f}, "
+              f"half B {c.halves[1]:.3f})")
+        print("  " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(c.per_cat.items())))
+    if args.sweep:
+        sweep(engine)
+    if "reading" in parts:
+        reading(engine, Path(args.seed_page))
 
 
 if __name__ == "__main__":

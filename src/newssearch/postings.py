@@ -105,6 +105,10 @@ class FlatPostings:
             else:
                 self.parts.append((li, leaves[li][1], sp))
         keys = [sp.keys for _, _, sp in self.parts]
+        if len(keys) == 1:  # a fresh rebuild: the map itself, no copy in each process
+            self.keys = keys[0]
+            self.part_of = self.row = None
+            return
         allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
         order = np.argsort(allkeys, kind="stable")  # merges the sorted runs, parts in order
         self.keys = allkeys[order]
@@ -120,8 +124,11 @@ class FlatPostings:
             key = np.uint64(term_key(fieldname, term))
             i = int(np.searchsorted(self.keys, key))
             while i < len(self.keys) and self.keys[i] == key:
-                first, off, sp = self.parts[self.part_of[i]]
-                r = int(self.row[i])
+                if self.row is None:
+                    (first, off, sp), r = self.parts[0], i
+                else:
+                    first, off, sp = self.parts[self.part_of[i]]
+                    r = int(self.row[i])
                 a, b = int(sp.starts[r]), int(sp.starts[r + 1])
                 docs = sp.docs[a:b] if off == 0 else sp.docs[a:b] + np.int32(off)
                 out.append((first, docs, sp.tfs[a:b]))

@@ -98,7 +98,6 @@ class Snapshot:
         b = self.config.b
         table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
         out: dict[str, np.ndarray] = {}
-        self.lengths: dict[str, np.ndarray] = {}  # field -> length per doc (Whoosh's bytes)
         self.avglen: dict[str, float] = {}
         for part in (*TEXT_PARTS, "author"):
             for f in (part, part + "_f", part + "_sh"):
@@ -111,7 +110,6 @@ class Snapshot:
                         vals = np.fromiter(col, dtype=np.uint8, count=seg.doc_count_all())
                         arr[off : off + len(vals)] = table[vals]
                 live_lengths = arr[self.live]
-                self.lengths[f] = arr
                 self.avglen[f] = float(live_lengths.mean()) if len(live_lengths) else 1.0
                 avg = self.avglen[f] or 1.0  # (a field no document has, such as author)
                 out[f] = (1 / (1 - b + b * arr / avg)).astype(np.float32)

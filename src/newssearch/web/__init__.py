@@ -20,9 +20,6 @@ from .warm import warm, warm_generation
 
 __all__ = ["create_app", "engine"]
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
@@ -40,13 +37,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.install(app)
     fmt.install(app)
     app.jinja_env.globals["links"] = links
-
-    @app.after_request
-    def _security_headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if resp.mimetype == "text/html":
-            resp.headers.setdefault("Content-Security-Policy", CSP)
-        return resp
 
     if app.config["WARM"]:
         warm(app.extensions["newssearch"])

@@ -6,7 +6,8 @@ Runs, in order: 200 sequential requests right after boot (the first ones land on
 workers: compare them with the later ones), a first wrk pass, a warm pass at the same concurrency, then
 each further concurrency. Prints requests/s, p50/p95/p99/max latency, error counts, and each
 worker's memory from /proc/PID/smaps_rollup (anonymous vs file-backed, resident and
-proportional). No result cache exists in the app, so repeated queries are computed anew.
+proportional; "private" is Private_Dirty: pages the worker wrote itself, i.e. not shared with
+the master it was forked from). No result cache exists in the app, so repeated queries are computed anew.
 
     .venv/bin/python bench/web_load.py --index /tmp/nsbench/index --duration 30 -c 8 -c 32
 
@@ -169,8 +170,9 @@ def main() -> None:
                   f"p95 {res['p95_ms']:.1f} p99 {res['p99_ms']:.1f} max {res['max_ms']:.1f} ms"
                   f"  errors {sum(res['errors'].values())}", flush=True)
             for pid, m in res["memory"]["workers"].items():
-                print(f"{'':>26}worker {pid}: anon {m['Anonymous']} MB (pss {m['Pss_Anon']}),"
-                      f" file pss {m['Pss_File']} MB, rss {m['Rss']} MB", flush=True)
+                print(f"{'':>26}worker {pid}: anon {m['Anonymous']} MB (pss {m['Pss_Anon']},"
+                      f" private {m['Private_Dirty']}), file pss {m['Pss_File']} MB,"
+                      f" rss {m['Rss']} MB", flush=True)
     finally:
         proc.terminate()
         proc.wait(30)

@@ -1,6 +1,7 @@
 """Related-articles speed over the full shared corpus index.
 
     python bench/related_speed.py [--index /tmp/nsbench/index] [--n 1000] [--load]
+                                  [--no-consensus]
 
 1. The duplicate detector's build time (once per index generation, at warm start).
 2. ``related`` for 1,000 random indexed articles (seed 0): p50/p95/max in ms. Each id is
@@ -11,6 +12,7 @@
    rate limits off: capacity, not the per-client limit) on loopback, wrk 30 s, 32
    connections: (a) rotating over 100 ids without If-None-Match (full JSON answers, from each
    worker's answer cache after a 20 s warm-up pass), (b) one id with If-None-Match (304).
+``--no-consensus``: the library figures without the neighbour consensus (its cost).
 Prints figures; asserts nothing.
 """
 
@@ -28,7 +30,7 @@ import numpy as np
 from web_load import LUA, wait_ready, wrk
 
 from newssearch.duplicates import DuplicateIndex
-from newssearch.related import RelatedRequest, SeedText, related
+from newssearch.related import RelatedConfig, RelatedRequest, SeedText, related
 from newssearch.search import SearchEngine
 from newssearch.web.serve import gunicorn_argv
 
@@ -41,7 +43,7 @@ def pct(ms: list[float]) -> str:
             f"max {a.max():.1f} ms (n={len(a)})")
 
 
-def library(engine: SearchEngine, n: int) -> list[str]:
+def library(engine: SearchEngine, n: int, cfg: RelatedConfig) -> list[str]:
     snap = engine.snapshot()
     t0 = time.perf_counter()
     DuplicateIndex.of(snap)
@@ -52,7 +54,7 @@ def library(engine: SearchEngine, n: int) -> list[str]:
     times = []
     for aid in ids:
         t = time.perf_counter()
-        related(engine, RelatedRequest(article_id=aid, k=5))
+        related(engine, RelatedRequest(article_id=aid, k=5), cfg)
         times.append((time.perf_counter() - t) * 1000)
     print(f"related by id, {len(ids)} random articles: {pct(times)}")
     rng = random.Random(0)
@@ -64,7 +66,7 @@ def library(engine: SearchEngine, n: int) -> list[str]:
         body = "\n".join(a.body)[: max(0, 5000 - len(a.title) - len(a.lead))]
         seed = SeedText(title=a.title, lead=a.lead, body=body)
         t = time.perf_counter()
-        related(engine, RelatedRequest(text=seed, k=5))
+        related(engine, RelatedRequest(text=seed, k=5), cfg)
         times.append((time.perf_counter() - t) * 1000)
     print(f"related for a posted 5,000-character text, {len(long)} texts: {pct(times)}")
     return ids
@@ -116,8 +118,11 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=5097)
     ap.add_argument("--duration", type=int, default=30)
     ap.add_argument("-c", "--concurrency", type=int, default=32)
+    ap.add_argument("--no-consensus", action="store_true",
+                    help="library figures with the neighbour consensus off (what it costs)")
     args = ap.parse_args()
-    ids = library(SearchEngine(args.index), args.n)
+    cfg = RelatedConfig(consensus_weight=0.0) if args.no_consensus else RelatedConfig()
+    ids = library(SearchEngine(args.index), args.n, cfg)
     if args.load:
         load(args.index, ids, args.port, args.duration, args.concurrency)
 

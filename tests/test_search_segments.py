@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import copy_index
 
 from newssearch import bulk, indexer
 from newssearch.model import LOCAL_TZ
@@ -69,15 +70,39 @@ def test_search_finds_articles_in_every_segment(multi):
 def test_postings_cache_counts_only_memory_of_its_own(multi):
     """The cache budget is each worker's private memory: a term's docnums and frequencies
     sliced from the mapped flat files are shared page cache, and normalized frequencies are
-    computed where scoring reads them, so a cached list costs its objects only."""
+    computed at the candidates scoring reads, so a cached list costs its objects only."""
     eng, _ = multi
     snap = eng.snapshot()
     p = snap.postings("body", "của")
-    assert p is not None and len(p.docs) > 50
-    assert not p.docs.flags.owndata and not p.tf.flags.owndata  # views of the map
+    assert p is not None and p.df > 50 and len(p.pieces) == 1  # one merged set
+    docs, tf = p.pieces[0]
+    assert not docs.flags.owndata and not tf.flags.owndata  # views of the map
     assert p.nbytes == ENTRY_BYTES
-    copied = dataclasses.replace(p, docs=p.docs.copy())
-    assert copied.nbytes == ENTRY_BYTES + p.docs.nbytes
-    idx = np.array([0, len(p.docs) // 2, len(p.docs) - 1])
-    assert p.ntf(idx).tolist() == p.ntf()[idx].tolist()
-    assert p.ntf()[0] == snap.inv_norm["body"][p.docs[0]] * p.tf[0] > 0
+    cand = np.array([docs[0], docs[0] + 1, docs[-1]], dtype=np.int32)
+    w, there = p.weights(cand)
+    want = [snap.inv_norm["body"][d] * tf[list(docs).index(d)] if d in docs else 0.0
+            for d in cand]
+    assert w.tolist() == pytest.approx(want) and there.tolist() == [x > 0 for x in want]
+    assert p.contains(cand).tolist() == there.tolist()
+
+
+def test_a_list_over_several_flat_sets_stays_in_pieces(multi, tmp_path):
+    """After an update the new segment has its own flat set: a term's list is the merged
+    view plus the new piece, scored and counted as one list, not joined into a copy."""
+    eng, arts = multi
+    root = copy_index(eng.root, tmp_path)
+    extra = [dataclasses.replace(a, id=f"{a.id}-again") for a in arts[:3]]
+    indexer.update(root, extra, procs=1)
+    snap = SearchEngine(root).snapshot()
+    term = next(s for s in ("của", "và", "các") if snap.postings("body", s).df > 3)
+    p = snap.postings("body", term)
+    assert len(p.pieces) == 2 and not p.pieces[0][0].flags.owndata
+    assert p.df == len(p.docs) and np.all(np.diff(p.docs) > 0)
+    new_docs, new_tf = p.pieces[1]  # docnums moved by the segment's offset: a small copy
+    assert new_docs.flags.owndata and not new_tf.flags.owndata
+    assert p.nbytes == ENTRY_BYTES + new_docs.nbytes
+    new = np.array(sorted(snap.docnum(a.id) for a in extra), dtype=np.int32)
+    holds = [term in " ".join([*a.captions, *a.body]).lower().split() for a in extra]
+    assert p.contains(new).tolist() == holds
+    w, there = p.weights(np.sort(np.r_[p.docs[:2], new]).astype(np.int32))
+    assert there.sum() == 2 + sum(holds) and (w[there] > 0).all() and (w[~there] == 0).all()

@@ -339,7 +339,7 @@ class _Related:
             if len(shared) == 3:
                 break
             if any(self.snap.postings(f, t.term) is not None
-                   and self.snap.postings(f, t.term).locate(cand)[1][0]
+                   and self.snap.postings(f, t.term).contains(cand)[0]
                    for f, _ in PART_FIELDS.values()):
                 words = t.term.split("_")
                 if not any(w in s.split("_") for s in shared for w in words):

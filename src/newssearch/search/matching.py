@@ -128,7 +128,7 @@ class Matcher:
         for f in fieldnames:
             p = self.snap.postings(f, term)
             if p is not None:
-                out |= p.locate(cand)[1]
+                out |= p.contains(cand)
         return out
 
     def alt_matches(self, alt: Alt, cand: np.ndarray,
@@ -170,14 +170,14 @@ class Matcher:
                 for f in (FIELDS[p][1] for p in alt.parts):
                     p = self.snap.postings(f, term)
                     if p is not None:
-                        here[p.docs] = True
+                        p.mark(here, True)
                 match = here if match is None else (match & here)
             if match is None:
                 continue
             if alt.phrase:
                 match &= self.phrase_mask(Phrase(alt.syls, alt.parts, self.plan.accented))
             unit |= match
-        return np.flatnonzero(unit).astype(np.int32)  # the postings' dtype (see locate)
+        return np.flatnonzero(unit).astype(np.int32)  # the postings' dtype (see Postings.weights)
 
     def any_unit_docs(self, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Docs matching any unit (sorted), and how many units each matches."""
@@ -202,7 +202,7 @@ class Matcher:
                 ef, ff = FIELDS[part]
                 p = self.snap.postings(ef, s) if ph.accented else self.snap.postings(ff, fold(s))
                 if p is not None:
-                    mask[p.docs] = False
+                    p.mark(mask, False)
 
     def apply_filters(self, mask: np.ndarray, flt: Filters) -> None:
         col = self.snap.columns

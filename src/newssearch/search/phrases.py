@@ -41,7 +41,7 @@ def phrase_among(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...]
         todo = ~out  # candidates still unmatched that hold every word in this field
         for w in set(words):
             p = snap.postings(f, w)
-            todo &= p.locate(cand)[1] if p is not None else False
+            todo &= p.contains(cand) if p is not None else False
         if not todo.any():
             continue
         found = np.flatnonzero(todo)

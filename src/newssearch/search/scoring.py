@@ -58,8 +58,8 @@ class Scorer:
             p = self.snap.postings(f, term)
             if p is None or len(cand) == 0:
                 continue
-            idx, there = p.locate(cand)
-            tf += p.ntf(idx) * (there * np.float32(self.cfg.boost(part)))
+            w, there = p.weights(cand)
+            tf += w * np.float32(self.cfg.boost(part))
             here |= there
             idf = p.idf if idf is None else min(idf, p.idf)
         if idf is None:

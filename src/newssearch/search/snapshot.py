@@ -26,42 +26,78 @@ from .cache import BoundedCache
 from .columns import load_columns
 from .config import RankingConfig
 
-# Memory of the postings cache of its own (each web worker's anonymous memory), in bytes. A
-# list from the merged flat files is a view of the map and costs nothing but its objects.
-CACHE_POSTINGS_BYTES = 48 * 2**20
+# Memory the postings cache may hold of its own (each web worker's anonymous memory), in
+# bytes. A list is kept in at most two pieces: a view of the mapped merged set, and one array
+# joined from the segments updates added since. On the full corpus the dev queries' lists
+# take about 27 MB after a rebuild (their objects only) and 86 MB after 30 days of updates;
+# joined whole they took about 240 MB, and a budget below a working set empties the cache
+# every few hundred queries.
+CACHE_POSTINGS_BYTES = 128 * 2**20
 ENTRY_BYTES = 500  # the Python objects of one cached list
 
 
 @dataclass
 class Postings:
-    docs: np.ndarray  # int32 docnums, ascending
-    tf: np.ndarray  # term frequencies (uint16 from the flat files, float32 from Whoosh)
+    """One term's postings in one field: pieces of (docnums ascending, term frequencies) in
+    docnum order (tf is uint16 from the flat files, float32 from Whoosh)."""
+
+    pieces: list[tuple[np.ndarray, np.ndarray]]
     norm: np.ndarray  # the field's length normalization per docnum (float32, whole index)
     idf: float
+
+    @property
+    def df(self) -> int:
+        return sum(len(d) for d, _ in self.pieces)
+
+    @property
+    def docs(self) -> np.ndarray:
+        """All docnums as one array (joined on each use when there are several pieces)."""
+        if len(self.pieces) == 1:
+            return self.pieces[0][0]
+        return np.concatenate([d for d, _ in self.pieces])
 
     @property
     def nbytes(self) -> int:
         """The memory this list holds of its own (slices of the mapped flat files are shared
         page cache, not counted)."""
-        return sum(a.nbytes for a in (self.docs, self.tf) if a.flags.owndata) + ENTRY_BYTES
+        return sum(a.nbytes for pc in self.pieces for a in pc if a.flags.owndata) + ENTRY_BYTES
 
-    def ntf(self, idx: np.ndarray | None = None) -> np.ndarray:
-        """float32 tf/(1-b+b*dl/avgdl) at positions ``idx`` of the list (all when None).
+    def mark(self, mask: np.ndarray, value: bool) -> None:
+        """Set ``mask`` at this term's docnums."""
+        for d, _ in self.pieces:
+            mask[d] = value
 
-        Computed where it is used, never stored: stored per list it made a worker's cache of a
-        few thousand queries' terms weigh over 100 MB, while scoring reads it at a query's
-        candidates only."""
-        if idx is None:
-            return self.norm.take(self.docs) * self.tf
-        return self.norm.take(self.docs.take(idx)) * self.tf.take(idx)
+    def ntf(self) -> np.ndarray:
+        """float32 tf/(1-b+b*dl/avgdl) of every posting, in docnum order."""
+        return np.concatenate([self.norm.take(d) * tf for d, tf in self.pieces])
 
-    def locate(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sorted int32 candidates: index into this list, and whether the doc is there.
+    def weights(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For sorted int32 candidates: the normalized tf at each (0 where absent) and where
+        the term is. Computed here, at the candidates, never stored per list: stored, a
+        worker's cache of a few thousand queries' terms weighed over 100 MB.
 
         (Candidates of another dtype would make numpy convert the whole list per call.)"""
-        idx = self.docs.searchsorted(cand)
-        np.minimum(idx, len(self.docs) - 1, out=idx)
-        return idx, self.docs.take(idx) == cand
+        out = np.zeros(len(cand), dtype=np.float32)
+        there = np.zeros(len(cand), dtype=bool)
+        norm = None
+        for d, tf in self.pieces:
+            idx = d.searchsorted(cand)
+            np.minimum(idx, len(d) - 1, out=idx)
+            hit = d.take(idx) == cand
+            if norm is None:
+                norm = self.norm.take(cand)
+            out += norm * tf.take(idx) * hit
+            there |= hit
+        return out, there
+
+    def contains(self, cand: np.ndarray) -> np.ndarray:
+        """Which of the sorted int32 candidates hold the term."""
+        there = np.zeros(len(cand), dtype=bool)
+        for d, _ in self.pieces:
+            idx = d.searchsorted(cand)
+            np.minimum(idx, len(d) - 1, out=idx)
+            there |= d.take(idx) == cand
+        return there
 
 
 class Snapshot:
@@ -132,21 +168,22 @@ class Snapshot:
 
     def df(self, fields: Iterable[str], term: str) -> int:
         """The largest document frequency of ``term`` over ``fields`` (deleted ones included)."""
-        return max((len(p.docs) for f in fields if (p := self.postings(f, term))), default=0)
+        return max((p.df for f in fields if (p := self.postings(f, term))), default=0)
 
     def _read_postings(self, fieldname: str, term: str) -> Postings | None:
-        ids: list[np.ndarray] = []
-        tfs: list[np.ndarray] = []
-        for docs, tf in self.flat.get(fieldname, term.encode("utf-8", "surrogatepass")):
-            ids.append(docs)
-            tfs.append(tf)
-        if not ids:
+        pieces = self.flat.get(fieldname, term.encode("utf-8", "surrogatepass"))
+        if not pieces:
             return None
-        docs = np.concatenate(ids) if len(ids) > 1 else ids[0]
-        tf = np.concatenate(tfs) if len(tfs) > 1 else tfs[0]
-        df = len(docs)
+        # The mapped merged set stays a view; the segments added since (small) are joined,
+        # so scoring looks in at most two pieces.
+        head = 1 if not pieces[0][0].flags.owndata else 0
+        if len(pieces) > head + 1:
+            tail = pieces[head:]
+            pieces = [*pieces[:head], (np.concatenate([d for d, _ in tail]),
+                                       np.concatenate([t for _, t in tail]))]
+        df = sum(len(d) for d, _ in pieces)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return Postings(docs, tf, self.inv_norm[fieldname], idf)
+        return Postings(pieces, self.inv_norm[fieldname], idf)
 
     def docnum(self, article_id: str) -> int | None:
         return self.searcher.document_number(id=article_id)

@@ -8,19 +8,20 @@ incremental update, then a swap to another build, each under wrk load against gu
 Steps: ``cp -a`` --index (read-only) to --work; --add new articles made by ``synth.variants``
 from the shared corpus into a JSON Lines file; gunicorn over the copy (rate limits off, the
 package config) warmed by a short wrk pass (not reported); then each phase under wrk at -c:
-  update: 5 s of load, ``newssearch index --index WORK new.jsonl``, --settle s more;
+  update: 5 s of load, ``newssearch index --index WORK new.jsonl``, load until every
+          worker answers the new version (/api/health, 12 in a row), --settle s more;
   swap:   (with --swap-from) the same around ``newssearch publish --index SRC --to WORK``.
 SRC is a ``cp -a`` of --swap-from made before the phase (publish freezes its source by
 hard-linking into SRC/snapshots/, and --swap-from may be another bench's work directory), so
 the phase times the product's swap: copy into WORK/staging, verify every checksum, switch
-CURRENT; each worker's Refresher then opens and warms the new build while the old answers.
+CURRENT; each worker then opens and warms the new build (the engine's warm hook).
 
 One wrk run covers a whole phase (web_load's Lua script, rotating the dev queries), ended by
 SIGINT, on which wrk stops and prints its summary: max latency and errors span the phase.
-Per phase: seconds of the index command, requests, req/s, p50/p95/p99/max (wrk), errors by
-kind, statuses in the access log, the index versions from /api/health before and after and per access-log line (X-Index-Version),
-and the access log's slowest requests (server-side time, which excludes time queued in the
-listen backlog). Asserts nothing. Needs wrk (apt-get install -y wrk) and ../shared/data.
+Per phase: seconds of the index command and until every worker switched, requests, req/s,
+p50/p95/p99/max (wrk), errors by kind, statuses in the access log, the index versions from
+/api/health before and after and per access-log line (X-Index-Version), and the access
+log's slowest requests (server-side time, which excludes time queued in the listen backlog). Asserts nothing. Needs wrk (apt-get install -y wrk) and ../shared/data.
 """
 
 from __future__ import annotations
@@ -76,6 +77,18 @@ def health_versions(base: str, n: int = 12) -> list[str]:
     return sorted(set(seen))
 
 
+def wait_switched(base: str, before: list[str], cap: float) -> float | None:
+    """Seconds until 12 health checks in a row answer one version that is not ``before``
+    (every worker has switched); None if that did not happen within ``cap`` seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < cap:
+        seen = health_versions(base)
+        if len(seen) == 1 and seen[0] not in before:
+            return round(time.monotonic() - t0, 1)
+        time.sleep(0.5)
+    return None
+
+
 def access_lines(log: Path, start: int, end: int) -> list[dict]:
     with log.open("rb") as f:
         f.seek(start)
@@ -107,7 +120,8 @@ def wrk_until(base: str, lua: Path, args, done: threading.Event) -> dict:
 
 
 def phase(name: str, base: str, lua: Path, log: Path, args, command: list[str]) -> dict:
-    """wrk at -c from --lead s before ``command`` until --settle s after it ends."""
+    """wrk at -c from --lead s before ``command`` until --settle s after every worker has
+    switched to the version it made."""
     before = health_versions(base)
     log_start = log.stat().st_size
     res: dict = {"phase": name, "load_1min_at_start": round(load1(), 2),
@@ -123,6 +137,7 @@ def phase(name: str, base: str, lua: Path, log: Path, args, command: list[str]) 
                                stdin=subprocess.DEVNULL)
             out.update(seconds=round(time.perf_counter() - t0, 1), returncode=p.returncode,
                        tail=(p.stdout + p.stderr).strip()[-600:])
+            out["switch_seconds"] = wait_switched(base, before, args.max_seconds)
             time.sleep(args.settle)
         finally:
             done.set()
@@ -133,6 +148,7 @@ def phase(name: str, base: str, lua: Path, log: Path, args, command: list[str]) 
     t.join()
     res["load_1min_at_end"] = round(load1(), 2)
     res.update(command_seconds=out.get("seconds"), returncode=out.get("returncode"),
+               switch_seconds=out.get("switch_seconds"),
                command_output=out.get("tail"), wrk=load)
     res["versions_after"] = health_versions(base)
     lines = access_lines(log, log_start, log.stat().st_size)
@@ -150,7 +166,8 @@ def show(r: dict) -> None:
     w, a = r["wrk"], r["access_log"]
     errs = sum(w["errors"].values())
     print(f"\n== {r['phase']}: {r['command']}\n"
-          f"   exit {r['returncode']} after {r['command_seconds']} s; "
+          f"   exit {r['returncode']} after {r['command_seconds']} s, every worker on the "
+          f"new version {r['switch_seconds']} s later; "
           f"1-min load {r['load_1min_at_start']} -> {r['load_1min_at_end']}\n"
           f"   {w['requests']} requests in {w['seconds']:.1f} s ({w['rps']} req/s), "
           f"p50 {w['p50_ms']:.0f} p95 {w['p95_ms']:.0f} p99 {w['p99_ms']:.0f} "
@@ -178,7 +195,7 @@ def main() -> None:
     ap.add_argument("-c", "--concurrency", type=int, default=8)
     ap.add_argument("--lead", type=float, default=5.0, help="seconds of load before a command")
     ap.add_argument("--settle", type=float, default=10.0,
-                    help="seconds of load after a command (every worker switches)")
+                    help="seconds of load after every worker is on the new version")
     ap.add_argument("--max-seconds", type=int, default=900, help="a phase's cap (wrk -d)")
     ap.add_argument("--warm-seconds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=None, help="default: the config's")

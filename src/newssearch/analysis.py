@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from . import pyvi_model
+
 ANALYZER_VERSION = 1
 
 # A syllable: letters, digits and combining marks (NFD text), no underscore.
@@ -93,14 +95,8 @@ class Token:
 
 
 @lru_cache(maxsize=1)
-def _crf():
-    from pyvi.ViTokenizer import ViTokenizer  # slow import (~1.5 s): only when needed
-
-    tagger = ViTokenizer.model.tagger_
-    # Unpickling the model wrote it to a temp file that is never removed at exit; crfsuite
-    # has read it into memory now, so remove it (cron runs would fill /tmp otherwise).
-    ViTokenizer.model.modelfile.cleanup()
-    return tagger, ViTokenizer.bi_grams, ViTokenizer.tri_grams
+def _crf() -> pyvi_model.SegmenterModel:
+    return pyvi_model.load()  # kept whole: its tagger reads the model bytes in place
 
 
 @lru_cache(maxsize=200_000)
@@ -137,7 +133,8 @@ def _crf_labels(items: list[str]) -> list[str]:
     Same features and model as ``ViTokenizer.tokenize`` (tested), without building a dict
     per item, which is where most of pyvi's time goes.
     """
-    tagger, bi, tri = _crf()
+    m = _crf()
+    tagger, bi, tri = m.tagger, m.bi_grams, m.tri_grams
     n = len(items)
     attrs = [_item_attrs(w) for w in items]
     low = [a[3] for a in attrs]

@@ -831,14 +831,20 @@ def test_a_running_engine_keeps_its_index_when_the_new_one_cannot_open(sample_in
 
 def test_a_new_generation_is_warmed_before_it_replaces_the_live_one(sample_index_copy,
                                                                    sample_articles):
-    """The warm hook runs on the new generation (searches on it through search_on) while the
-    live one keeps answering; only then does the engine switch."""
+    """The warm hook runs on the new generation (searches on it through search_on) on a
+    thread of its own: the reader who noticed the change, and every reader while it warms,
+    get the live generation at once; only then does the engine switch."""
+    import threading
+    import time
+
     from newssearch.indexer import update
 
     seen = []
+    warming, release = threading.Event(), threading.Event()
 
     def warm(engine, snap):
-        assert engine.snapshot() is old  # readers still get the live generation
+        warming.set()
+        assert release.wait(30)
         seen.append((snap.version, engine.search_on(snap, "phong tho").hits[0].article.id))
 
     eng = SearchEngine(sample_index_copy, refresh_seconds=0, warm=warm)
@@ -846,6 +852,13 @@ def test_a_new_generation_is_warmed_before_it_replaces_the_live_one(sample_index
     assert not seen  # the first generation opens without the hook (the app warms it)
     changed = dataclasses.replace(sample_articles[5], title="Zorbaland mới")
     update(sample_index_copy, [changed], procs=1)
+    assert eng.snapshot() is old  # noticed: the new one opens beside, this reader goes on
+    assert warming.wait(30)
+    assert eng.snapshot() is old and eng.search("Zorbaland").total == 0  # still warming
+    release.set()
+    deadline = time.monotonic() + 30
+    while eng.snapshot() is old and time.monotonic() < deadline:
+        time.sleep(0.01)
     new = eng.snapshot()
     assert new is not old and seen == [(new.version, SEED)]
     assert eng.search("Zorbaland").hits[0].article.id == changed.id

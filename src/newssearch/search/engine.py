@@ -43,8 +43,9 @@ class SearchEngine:
                  retire_seconds: float = 60.0, refresh_seconds: float = 1.0,
                  warm: Callable[[SearchEngine, Snapshot], None] | None = None):
         """``warm(engine, snapshot)``, when given, prepares a newly opened generation (caches,
-        a few searches through ``search_on``) before it replaces the live one; requests keep
-        being answered from the old generation meanwhile."""
+        a few searches through ``search_on``) before it replaces the live one, on a thread of
+        its own; requests keep being answered from the old generation meanwhile. Without it
+        (the CLI), a new generation is opened by the caller that notices it."""
         self.root = Path(root)
         self.config = config or RankingConfig()
         self.retire_seconds = retire_seconds
@@ -77,19 +78,32 @@ class SearchEngine:
                 threading.Thread(target=prepare, args=(self._snap,), daemon=True).start()
                 return self._snap
             self._opening = True
+        if self.warm is not None:
+            # A served engine: the caller that noticed the change (a reader's request, most
+            # likely) goes on with the live generation; the new one opens and warms beside it
+            # (seconds on a large index, which a sync worker's queue would otherwise wait for).
+            threading.Thread(target=self._swap_in, args=(snap,), daemon=True,
+                             name="newssearch-swap").start()
+            return snap
+        return self._swap_in(snap)
+
+    def _swap_in(self, snap: Snapshot) -> Snapshot:
+        """Open (and warm) the new generation, then make it the live one."""
+        new = None
         try:
             new = self._open_warm()
         except IndexProblem as e:
             # CURRENT gone or the new build unreadable: keep answering from the old one.
             log.warning("keeping index %s: %s", snap.version, e)
-            new = None
-        with self._lock:
-            self._opening = False
-            if new is None:
-                return snap
-            self._snap = new
-            self._retired.append((time.monotonic(), snap))
-            return new
+        except Exception:  # never leave _opening set: the engine would stop refreshing
+            log.exception("keeping index %s: opening the new one failed", snap.version)
+        finally:
+            with self._lock:
+                self._opening = False
+                if new is not None:
+                    self._snap = new
+                    self._retired.append((time.monotonic(), snap))
+        return new or snap
 
     def _open_warm(self) -> Snapshot:
         new = Snapshot(self.root, self.config)

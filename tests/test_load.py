@@ -162,6 +162,8 @@ def test_rebuild_swap_and_update_under_load(server, search_index, tmp_path) -> N
     assert len(tally.versions) >= 2  # the swap was seen by readers, under load
     with server.get("/api/articles/load-3") as r:
         assert json.load(r)["title"] == "Bài kiểm tra tải số 3"
+    # Each worker said in gunicorn's error log that it warmed the new generation.
+    assert "warmed new index" in (server.root.parent / "gunicorn.log").read_text()
 
 
 def test_worker_killed_under_load(server, search_index) -> None:

@@ -15,6 +15,7 @@ Each value can be changed by environment (``NEWSSEARCH_WORKERS``, ``NEWSSEARCH_B
 from __future__ import annotations
 
 import gc
+import logging
 import os
 
 bind = os.environ.get("NEWSSEARCH_BIND", "127.0.0.1:5000")
@@ -34,6 +35,16 @@ loglevel = os.environ.get("NEWSSEARCH_LOG_LEVEL", "info")
 access_log_format = ('%(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
                      'v=%({x-index-version}o)s "%(a)s"')
 proc_name = "newssearch"
+
+
+def on_starting(server) -> None:
+    """The library's own log lines (an index swap, its warm time, a generation kept because
+    the new one cannot open) go to gunicorn's error log; without a handler they were lost."""
+    lib = logging.getLogger("newssearch")
+    for handler in server.log.error_log.handlers:
+        lib.addHandler(handler)
+    lib.setLevel(logging.INFO)
+    lib.propagate = False
 
 
 def when_ready(server) -> None:

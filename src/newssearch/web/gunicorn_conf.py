@@ -40,11 +40,15 @@ proc_name = "newssearch"
 def on_starting(server) -> None:
     """The library's own log lines (an index swap, its warm time, a generation kept because
     the new one cannot open) go to gunicorn's error log; without a handler they were lost."""
+    from flask.logging import default_handler
+
     lib = logging.getLogger("newssearch")
     for handler in server.log.error_log.handlers:
         lib.addHandler(handler)
     lib.setLevel(logging.INFO)
     lib.propagate = False
+    # Flask gave the app's logger (newssearch.web) its own stderr handler: one line each.
+    logging.getLogger("newssearch.web").removeHandler(default_handler)
 
 
 def when_ready(server) -> None:

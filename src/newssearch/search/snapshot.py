@@ -79,13 +79,9 @@ class Postings:
         (Candidates of another dtype would make numpy convert the whole list per call.)"""
         out = np.zeros(len(cand), dtype=np.float32)
         there = np.zeros(len(cand), dtype=bool)
-        norm = None
+        norm = self.norm.take(cand)
         for d, tf in self.pieces:
-            idx = d.searchsorted(cand)
-            np.minimum(idx, len(d) - 1, out=idx)
-            hit = d.take(idx) == cand
-            if norm is None:
-                norm = self.norm.take(cand)
+            idx, hit = _find(d, cand)
             out += norm * tf.take(idx) * hit
             there |= hit
         return out, there
@@ -94,10 +90,16 @@ class Postings:
         """Which of the sorted int32 candidates hold the term."""
         there = np.zeros(len(cand), dtype=bool)
         for d, _ in self.pieces:
-            idx = d.searchsorted(cand)
-            np.minimum(idx, len(d) - 1, out=idx)
-            there |= d.take(idx) == cand
+            there |= _find(d, cand)[1]
         return there
+
+
+def _find(docs: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted candidates: where each would sit in ``docs`` (clipped), and whether it is
+    there."""
+    idx = docs.searchsorted(cand)
+    np.minimum(idx, len(docs) - 1, out=idx)
+    return idx, docs.take(idx) == cand
 
 
 class Snapshot:

@@ -158,7 +158,9 @@ def test_update_and_delete_keep_flat_postings_in_step(sample_index_copy: Path,
                                   lead="", body=["Hội chợ Zorbaland kéo dài ba ngày."])
     update(root, [changed], procs=1)
     segs = _segments(build)
-    assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(segs)
+    assert len(segs) >= 2  # one set per segment, and the tail set covering them
+    assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(
+        [*segs, postings.TAIL])
     eng = SearchEngine(root)
     assert [h.article.id for h in eng.search("zorbaland").hits] == [changed.id]
     # The replaced version is deleted in a segment that was not merged away.
@@ -169,7 +171,9 @@ def test_update_and_delete_keep_flat_postings_in_step(sample_index_copy: Path,
     with_flat = _results(root)
     delete(root, [changed.id, sample_articles[1].id])
     segs = _segments(build)
-    assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(segs)
+    tail = [postings.TAIL] if len(segs) > 1 else []
+    assert sorted(p.name for p in (build / postings.DIRNAME).iterdir()) == sorted(
+        [*segs, *tail])
     eng = SearchEngine(root)
     assert eng.search("zorbaland").total == 0
     assert eng.stats().articles == len(sample_articles) - 2
@@ -187,3 +191,41 @@ def test_sync_is_idempotent(sample_index_copy: Path, procs: int):
     shutil.rmtree(build / postings.DIRNAME)
     written = postings.sync(build, procs=procs)
     assert sorted(written) == sorted(_segments(build))
+
+
+def test_updates_after_a_rebuild_are_one_tail_set(tmp_path: Path, sample_articles):
+    """A rebuild's segments are one merged set; the segments updates add after it are merged
+    into one tail set after each update, so a term is two lookups. Search reads the same
+    postings as from Whoosh itself, and a stale tail (segments merged since) is ignored."""
+    root = tmp_path / "index"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(bulk, "MIN_SEGMENT_MB", 0.12)  # a tiny budget: a rebuild of many segments
+    try:
+        rebuild(root, sample_articles[:120], procs=1, memory_mb=64)
+    finally:
+        mp.undo()
+    for i in range(3):  # three updates: three more segments
+        batch = [dataclasses.replace(a, id=f"{a.id}-u{i}")
+                 for a in sample_articles[120 + 20 * i : 140 + 20 * i]]
+        update(root, batch, procs=1)
+    build = current_build(root).path
+    base = build / postings.DIRNAME
+    meta = json.loads((base / postings.TAIL / "meta.json").read_text())
+    segs = list(_segments(build))
+    assert [s for s, _ in meta["segments"]] == segs[-3:]
+    eng = SearchEngine(root)
+    snap = eng.snapshot()
+    assert len(snap.flat.parts) == 2 and not snap.flat.missing  # merged + tail
+    for term in ("của", "và", "phong", "thổ", "hà_nội"):
+        for field in ("body", "title_f"):
+            p = snap.postings(field, term)
+            want = [int(d) + off for seg, off in snap.leaves
+                    for got in [read_postings(seg, field, term.encode())] if got is not None
+                    for d in got[0]]
+            assert (p.docs.tolist() if p else []) == want, (field, term)
+            assert p is None or len(p.pieces) <= 2
+    snap.close()
+    # A stale tail (here: covering segments that no longer follow the merged set) is ignored.
+    meta["segments"] = meta["segments"][:-1] + [["MAIN_gone", 1]]
+    (base / postings.TAIL / "meta.json").write_text(json.dumps(meta))
+    assert len(SearchEngine(root).snapshot().flat.parts) == 4  # merged + one set per segment

@@ -196,6 +196,7 @@ def update(
                 budget = Budget(memory_mb, procs or default_procs())
                 _write(ix, build.path, todo, budget,
                        budget.workers > 1 and len(todo) >= PARALLEL_MIN, progress, stage)
+                postings.write_tail(build.path)  # the added segments' sets as one
                 _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name
@@ -221,6 +222,7 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
             w.cancel()
             raise
         postings.sync(build.path)  # drops the flat sets of segments merged away
+        postings.write_tail(build.path)
         _refresh_meta(build, ix)
     return done, missing
 

@@ -10,7 +10,8 @@ field and term), ``starts.npy`` (where each term's postings begin), ``docs.npy``
 (segment-local docnums) and ``tfs.npy`` (term frequencies), plus ``meta.json``. After a
 rebuild the segments' sets are merged into ``<build>/postings/_merged/`` (docnums global, one
 slice per term); it stays in use while the index's first segments are the ones it lists, and
-later segments get their own sets. A segment without any (an index written by an older
+later segments get their own sets, merged after each update into one tail set
+(``_tail``, docnums from its first segment) so that a term stays two lookups. A segment without any (an index written by an older
 version, or a moment after an update commit) is read from Whoosh instead, so the files are
 an accelerator, never the truth. Segments are immutable in Whoosh (deletions are kept
 apart), which is what makes this cache safe.
@@ -34,6 +35,7 @@ from .whoosh_compat import open_index, read_postings
 SIDECAR_VERSION = 1
 DIRNAME = "postings"
 MERGED = "_merged"  # one set for the segments of a fresh rebuild (see write_merged)
+TAIL = "_tail"  # one set for the segments updates added after it (see write_tail)
 # Everything search scores on: exact and folded text, author, title and lead shingles.
 SCORED_FIELDS = (
     *(f for pair in PART_FIELDS.values() for f in pair),
@@ -81,9 +83,10 @@ class FlatPostings:
     """Term lookup across the segments of one index generation.
 
     The flat files in use (the merged set written after a rebuild, covering the first
-    segments, and one set per later segment) have their sorted keys merged once at open, so
-    a term costs one binary search; after a rebuild it is one slice. Segments without flat
-    files are read from Whoosh.
+    segments; the tail set covering the segments updates added; one set per later segment)
+    have their sorted keys merged once at open, so a term costs one binary search; after a
+    rebuild it is one slice, after updates two. Segments without flat files are read from
+    Whoosh.
     """
 
     def __init__(self, leaves: list[tuple[object, int]], build_path: Path):
@@ -93,10 +96,14 @@ class FlatPostings:
         # (first leaf, docnum offset, arrays): merged docnums are already global.
         self.parts: list[tuple[int, int, SegmentPostings]] = []
         covered = 0
-        merged = _load_merged(base, ids)
+        merged = _load_cover(base / MERGED, ids)
         if merged is not None:
             covered = len(merged[1])
             self.parts.append((0, 0, merged[0]))
+        tail = _load_cover(base / TAIL, ids[covered:]) if covered < len(ids) else None
+        if tail is not None:  # docnums from the tail's first segment on
+            self.parts.append((covered, leaves[covered][1], tail[0]))
+            covered += len(tail[1])
         self.missing = []
         for li in range(covered, len(leaves)):
             sp = SegmentPostings.load(base / ids[li][0], ids[li][1])
@@ -151,17 +158,18 @@ def _segment_ids(leaves) -> list[tuple[str, int]]:
     return [(seg.segment().segment_id(), seg.doc_count_all()) for seg, _ in leaves]
 
 
-def _load_merged(base: Path, ids: list[tuple[str, int]]
-                 ) -> tuple[SegmentPostings, list[tuple[str, int]]] | None:
-    """The merged set, if the segments it covers are the index's first ones, unchanged."""
+def _load_cover(path: Path, ids: list[tuple[str, int]]
+                ) -> tuple[SegmentPostings, list[tuple[str, int]]] | None:
+    """The merged set at ``path`` (``_merged`` or ``_tail``), if the segments it covers are
+    the first of ``ids``, unchanged."""
     try:
-        meta = json.loads((base / MERGED / "meta.json").read_text())
+        meta = json.loads((path / "meta.json").read_text())
     except (OSError, ValueError):
         return None
     covers = [tuple(x) for x in meta.get("segments", [])]
     if not covers or covers != ids[: len(covers)] or meta.get("version") != SIDECAR_VERSION:
         return None
-    sp = SegmentPostings.load(base / MERGED, meta.get("doc_count"))
+    sp = SegmentPostings.load(path, meta.get("doc_count"))
     return (sp, covers) if sp is not None else None
 
 
@@ -181,6 +189,37 @@ def write_merged(build_path: Path) -> None:
     segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
     if len(ids) < 2 or any(sp is None for sp in segs):
         return
+    _merge_into(base, ids, base / MERGED)
+    for segid, _ in ids:
+        shutil.rmtree(base / segid, ignore_errors=True)
+    shutil.rmtree(base / TAIL, ignore_errors=True)
+
+
+def write_tail(build_path: Path) -> bool:
+    """After an update: the flat sets of the segments after the merged set, merged into one
+    (``_tail``, docnums from its first segment), so a term is two lookups however many
+    updates ran. The per-segment sets stay: the tail is rebuilt from them after the next
+    update or segment merge. Returns whether a tail now covers them."""
+    base = build_path / DIRNAME
+    ix = open_index(build_path)
+    with ix.reader() as r:
+        ids = _segment_ids(r.leaf_readers())
+    merged = _load_cover(base / MERGED, ids)
+    rest = ids[len(merged[1]) if merged else 0:]
+    have = _load_cover(base / TAIL, rest)
+    if have is not None and len(have[1]) == len(rest):
+        return True  # no segment added or merged since the last one
+    if len(rest) < 2 or any(SegmentPostings.load(base / segid, n) is None for segid, n in rest):
+        shutil.rmtree(base / TAIL, ignore_errors=True)
+        return False
+    _merge_into(base, rest, base / TAIL)
+    return True
+
+
+def _merge_into(base: Path, ids: list[tuple[str, int]], out: Path) -> None:
+    """The per-segment sets of ``ids`` (consecutive segments, each with its set) as one set
+    at ``out``, docnums counted from the first of them."""
+    segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
     files = [(_NpyFile(base / segid / "docs.npy"), _NpyFile(base / segid / "tfs.npy"))
              for segid, _ in ids]
     offsets = np.cumsum([0] + [n for _, n in ids])[:-1]
@@ -189,7 +228,7 @@ def write_merged(build_path: Path) -> None:
     cuts = [np.uint64(i * (2**64 // nparts)) for i in range(1, nparts)]
     rows = [[0, *(int(np.searchsorted(sp.keys, c)) for c in cuts), len(sp.keys)]
             for sp in segs]
-    tmp = base / f".{MERGED}.tmp-{os.getpid()}"
+    tmp = base / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     nterms = 0
@@ -233,10 +272,8 @@ def write_merged(build_path: Path) -> None:
     (tmp / "meta.json").write_text(json.dumps(
         {"version": SIDECAR_VERSION, "doc_count": int(sum(n for _, n in ids)), "segments": ids,
          "terms": nterms, "postings": total}))
-    shutil.rmtree(base / MERGED, ignore_errors=True)
-    os.rename(tmp, base / MERGED)
-    for segid, _ in ids:
-        shutil.rmtree(base / segid, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(tmp, out)
 
 
 def _gather(sizes: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -352,7 +389,7 @@ def sync(build_path: Path, procs: int = 1) -> list[str]:
     base.mkdir(exist_ok=True)
     with ix.reader() as r:
         leaves = _segment_ids(r.leaf_readers())
-    merged = _load_merged(base, leaves)
+    merged = _load_cover(base / MERGED, leaves)
     covered = {segid for segid, _ in merged[1]} if merged else set()
     todo = [segid for segid, n in leaves
             if segid not in covered and SegmentPostings.load(base / segid, n) is None]
@@ -362,7 +399,7 @@ def sync(build_path: Path, procs: int = 1) -> list[str]:
     else:
         for segid in todo:
             _write_one(str(build_path), segid)
-    keep = {segid for segid, _ in leaves} - covered | ({MERGED} if merged else set())
+    keep = {segid for segid, _ in leaves} - covered | ({MERGED} if merged else set()) | {TAIL}
     for p in base.iterdir():
         if p.name not in keep:  # merged away, covered by the merged set, or a killed write
             shutil.rmtree(p, ignore_errors=True)

@@ -13,7 +13,7 @@ from conftest import copy_index
 
 from newssearch import bulk, indexer
 from newssearch.model import LOCAL_TZ
-from newssearch.search import SearchEngine
+from newssearch.search import SearchEngine, snapshot
 from newssearch.search.snapshot import ENTRY_BYTES
 
 
@@ -86,14 +86,23 @@ def test_postings_cache_counts_only_memory_of_its_own(multi):
     assert p.contains(cand).tolist() == there.tolist()
 
 
-def test_a_list_over_several_flat_sets_stays_in_pieces(multi, tmp_path):
-    """After an update the new segment has its own flat set: a term's list is the merged
-    view plus the new piece, scored and counted as one list, not joined into a copy."""
+@pytest.mark.parametrize("join_max", [0, snapshot.JOIN_MAX])
+def test_a_list_over_several_flat_sets_stays_in_pieces(multi, tmp_path, monkeypatch, join_max):
+    """After an update the new segment has its own flat set: a long term's list is the
+    merged view plus the new piece, scored and counted as one list, not joined into a copy
+    (here every list is short: join_max 0 makes them count as long); a short one is one
+    array."""
     eng, arts = multi
     root = copy_index(eng.root, tmp_path)
     extra = [dataclasses.replace(a, id=f"{a.id}-again") for a in arts[:3]]
     indexer.update(root, extra, procs=1)
+    monkeypatch.setattr(snapshot, "JOIN_MAX", join_max)
     snap = SearchEngine(root).snapshot()
+    if join_max:
+        p = snap.postings("body", "của")
+        assert len(p.pieces) == 1 and p.df <= join_max and p.docs.flags.owndata
+        assert p.nbytes == ENTRY_BYTES + p.docs.nbytes + p.pieces[0][1].nbytes
+        return
     term = next(s for s in ("của", "và", "các") if snap.postings("body", s).df > 3)
     p = snap.postings("body", term)
     assert len(p.pieces) == 2 and not p.pieces[0][0].flags.owndata

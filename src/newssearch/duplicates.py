@@ -146,14 +146,14 @@ class DuplicateIndex:
         self.parent = np.arange(n, dtype=np.int64)
         self.sigs = np.tile(_EMPTY, (n, 1))
         self.has_sig = np.zeros(n, dtype=bool)
-        self.title_h = np.zeros(n, dtype=np.uint64)
+        title_h = np.zeros(n, dtype=np.uint64)
         for d, key in keys:
-            self.title_h[d] = int.from_bytes(key[:8], "little")
+            title_h[d] = int.from_bytes(key[:8], "little")
             if len(key) > 8:
                 self.sigs[d] = np.frombuffer(key, dtype=np.uint32, offset=8, count=NUM_PERM)
                 self.has_sig[d] = True
-        self.title_order = np.argsort(self.title_h, kind="stable")
-        self.sorted_titles = self.title_h[self.title_order]
+        self.title_order = np.argsort(title_h, kind="stable")
+        self.sorted_titles = title_h[self.title_order]
         bands = _band_keys(self.sigs)
         order = np.argsort(bands, axis=0, kind="stable")
         self.sorted_bands = np.take_along_axis(bands, order, axis=0)

@@ -11,8 +11,9 @@ field and term), ``starts.npy`` (where each term's postings begin), ``docs.npy``
 rebuild the segments' sets are merged into ``<build>/postings/_merged/`` (docnums global, one
 slice per term); it stays in use while the index's first segments are the ones it lists, and
 later segments get their own sets, merged after each update into one tail set
-(``_tail``, docnums from its first segment) so that a term stays two lookups. A segment without any (an index written by an older
-version, or a moment after an update commit) is read from Whoosh instead, so the files are
+(``_tail``, docnums from its first segment) so that a term stays two lookups. A segment
+without any (an index written by an older version, or a moment after an update commit) is
+read from Whoosh instead, so the files are
 an accelerator, never the truth. Segments are immutable in Whoosh (deletions are kept
 apart), which is what makes this cache safe.
 """
@@ -189,7 +190,7 @@ def write_merged(build_path: Path) -> None:
     segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
     if len(ids) < 2 or any(sp is None for sp in segs):
         return
-    _merge_into(base, ids, base / MERGED)
+    _merge_into(base, ids, segs, base / MERGED)
     for segid, _ in ids:
         shutil.rmtree(base / segid, ignore_errors=True)
     shutil.rmtree(base / TAIL, ignore_errors=True)
@@ -209,17 +210,18 @@ def write_tail(build_path: Path) -> bool:
     have = _load_cover(base / TAIL, rest)
     if have is not None and len(have[1]) == len(rest):
         return True  # no segment added or merged since the last one
-    if len(rest) < 2 or any(SegmentPostings.load(base / segid, n) is None for segid, n in rest):
+    segs = [SegmentPostings.load(base / segid, n) for segid, n in rest]
+    if len(rest) < 2 or any(sp is None for sp in segs):
         shutil.rmtree(base / TAIL, ignore_errors=True)
         return False
-    _merge_into(base, rest, base / TAIL)
+    _merge_into(base, rest, segs, base / TAIL)
     return True
 
 
-def _merge_into(base: Path, ids: list[tuple[str, int]], out: Path) -> None:
-    """The per-segment sets of ``ids`` (consecutive segments, each with its set) as one set
-    at ``out``, docnums counted from the first of them."""
-    segs = [SegmentPostings.load(base / segid, n) for segid, n in ids]
+def _merge_into(base: Path, ids: list[tuple[str, int]], segs: list[SegmentPostings],
+                out: Path) -> None:
+    """The per-segment sets ``segs`` of ``ids`` (consecutive segments) as one set at ``out``,
+    docnums counted from the first of them."""
     files = [(_NpyFile(base / segid / "docs.npy"), _NpyFile(base / segid / "tfs.npy"))
              for segid, _ in ids]
     offsets = np.cumsum([0] + [n for _, n in ids])[:-1]

@@ -177,10 +177,10 @@ class Snapshot:
         pieces = self.flat.get(fieldname, term.encode("utf-8", "surrogatepass"))
         if not pieces:
             return None
-        # The mapped merged set stays a view; the segments added since (small) are joined,
-        # so scoring looks in at most two pieces.
+        # A long list keeps the mapped merged set as a view and joins the pieces of the
+        # segments added since (small), so scoring looks in at most two pieces; a short list
+        # is joined whole (little memory, one look instead of two).
         df = sum(len(d) for d, _ in pieces)
-        # Short lists are joined whole (little memory; scoring looks once instead of twice).
         head = 1 if not pieces[0][0].flags.owndata and df > JOIN_MAX else 0
         if len(pieces) > head + 1:
             tail = pieces[head:]

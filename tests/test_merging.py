@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flat_reference import check_against_analysis
 
 from newssearch import bulk, merging, postings
 from newssearch.bulk import Budget
@@ -87,14 +88,20 @@ def test_daily_updates_keep_segments_bounded_then_optimize(sample_index_copy: Pa
     for day in range(days):
         new = [dataclasses.replace(a, id=f"day{day}-{a.id}")
                for a in sample_articles[day * 6:(day + 1) * 6]]
-        changed = dataclasses.replace(sample_articles[-1 - day], title=f"Tin sửa ngày {day}")
-        res = update(root, [*new, changed], procs=1)
-        assert (res.added, res.updated) == (6, 1)
+        changed = [dataclasses.replace(sample_articles[-1 - day], title=f"Tin sửa ngày {day}")]
+        if day:  # and one of yesterday's: a deletion inside a segment that gets merged
+            changed.append(dataclasses.replace(sample_articles[(day - 1) * 6],
+                                               id=f"day{day - 1}-{sample_articles[(day - 1) * 6].id}",
+                                               title=f"Tin cập nhật ngày {day}"))
+        res = update(root, [*new, *changed], procs=1)
+        assert (res.added, res.updated) == (6, len(changed))
         segs = _segments(root)
         assert rebuilt <= {s for s, _, _ in segs}  # the rebuild's segments are never merged
         assert len(segs) <= len(rebuilt) + merging.FANOUT  # tier 0 merged once it is full
     total = len(sample_articles) + 6 * days
     assert sum(live for _, _, live in _segments(root)) == total
+    # Merged segments took their text postings from their flat sets, deleted copies dropped.
+    assert check_against_analysis(root) > 10_000
     eng = SearchEngine(root)
     hits = eng.search(f'"Tin sửa ngày {days - 1}"', snippets=False, suggest=False).hits
     assert [h.article.id for h in hits] == [sample_articles[-days].id]

@@ -38,7 +38,7 @@ BATCH = 32  # articles per queue item
 QUEUE_BATCHES = 2  # batches waiting per worker
 
 
-INLINE_LIMIT = int(__import__("os").environ.get("NS_INLINE", "8"))
+INLINE_LIMIT = 8
 
 
 def segment_codec() -> W3Codec:

@@ -2,9 +2,9 @@
 
 Why a policy: each update commits at least one new segment, and a daily cron job would pile
 up hundreds, each one more place for a phrase, a prefix or a stored document to be looked up.
-Merging is done by Whoosh (``add_reader``, postings re-read in Python, about 2 ms an
-article), so it must not touch the big segments of a rebuild: those are covered by the merged
-flat postings (``postings._merged``) and never merged by updates. The segments updates add
+Merging is done by Whoosh for stored fields and keyword postings (``add_reader``) and from
+each segment's flat set for the text postings, so it never touches the big segments of a
+rebuild: the merged set (``postings._merged``) covers them, their own sets are gone. The segments updates add
 are grouped in tiers by size (tier k: up to ``TIER_BASE * FANOUT**k`` articles); when a tier
 holds ``FANOUT`` segments they become one of the next tier. So at most ``FANOUT - 1``
 segments wait per tier, tiers grow logarithmically with the articles added, and each added
@@ -19,9 +19,11 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from whoosh.reading import SegmentReader
 
 from . import postings
+from .flatset import read_terms
 
 FANOUT = 8
 TIER_BASE = 1000  # articles: segments up to this size are tier 0
@@ -65,10 +67,25 @@ def merge_policy(build_path: Path) -> Callable:
             elif seg.doc_count() > 0:
                 reader = SegmentReader(writer.storage, writer.schema, seg)
                 try:
-                    writer.add_reader(reader)
+                    _add_segment(writer, reader, build_path)
                 finally:
                     reader.close()
         return keep
 
     return policy
+
+
+def _add_segment(writer, reader: SegmentReader, build_path: Path) -> None:
+    """Merge one segment into ``writer``'s: Whoosh copies its stored fields, columns and
+    keyword postings; its text postings come from its flat set (their only copy), with
+    docnums mapped the way Whoosh's ``add_reader`` numbers the live documents."""
+    n = reader.doc_count_all()
+    fs = postings.segment_set(build_path, reader.segment().segment_id(), n)
+    if fs is None:
+        raise RuntimeError(f"segment {reader.segment().segment_id()} of {build_path} has no "
+                           "flat postings to merge; rebuild the index")
+    live = np.fromiter((not reader.is_deleted(d) for d in range(n)), dtype=bool, count=n)
+    docmap = np.where(live, writer.docnum + np.cumsum(live) - 1, -1)
+    writer.add_reader(reader)
+    writer.pool.add_flat(read_terms(fs, docmap=docmap))
 

@@ -3,10 +3,10 @@
 Why: Whoosh's ``PostingPool`` keeps every posting as a tuple of five Python objects (about
 200 bytes each) and sorts the tuples; a writer of 24,000 news articles peaked at 2.6 GB.
 Here a posting costs about 24 bytes (term id, docnum, weight, offset into one byte buffer of
-values), the sort is one numpy argsort, and the same sorted arrays give both the Whoosh
-segment (through the codec's field writer) and the flat postings search reads
-(``postings.py``), so nothing is read back after a commit. ``nbytes`` lets a writer flush a
-segment when its share of the memory budget is used.
+values), the sort is one numpy argsort, and the same sorted arrays give the flat set of the
+text fields (``flatset.py``: their only copy) and the Whoosh segment's postings of the
+other fields (through the codec's field writer). ``nbytes`` lets a writer flush a segment
+when its share of the memory budget is used.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from . import postings
+from .analysis import fold
+from .flatset import Terms, combine, lex_entry, runs, term_key
+from .flatset import write as write_flat
 
 # Bytes a distinct term costs beside its postings: the dict entry, the bytes object and
 # the (field, term) tuple, measured with tracemalloc on news text (about 150).
 TERM_BYTES = 160
-POSTING_BYTES = 24  # term id, docnum, weight (4 bytes each) and a value offset (8)
+POSTING_BYTES = 32  # term id, docnum, weight (4 bytes each) and value offsets (8 + 8)
 FEED_CHUNK = 1 << 16  # postings turned into Python lists at a time when writing
+SCORED = frozenset(postings.SCORED_FIELDS)  # fields whose postings go to flat sets only
 
 
 class PostingBuffer:
@@ -38,7 +42,14 @@ class PostingBuffer:
         self._docs = array("I")
         self._weights = array("f")
         self._vals = bytearray()
+        self._vstarts = array("Q")
         self._vends = array("Q")
+        self._flat: list[Terms] = []  # text postings of segments merged into this one
+
+    def add_flat(self, terms: Terms) -> None:
+        """Text postings to write with this segment's (docnums already this segment's):
+        a merged segment's, whose only copy is its flat set."""
+        self._flat.append(terms)
 
     def __len__(self) -> int:
         return len(self._tids)
@@ -62,7 +73,12 @@ class PostingBuffer:
         self._docs.append(docnum)
         self._weights.append(weight)
         if vbytes:
+            if fieldname in SCORED and len(self._vals) & 1:
+                self._vals.append(0)  # positions are read back as aligned uint16s
+            self._vstarts.append(len(self._vals))
             self._vals += vbytes
+        else:
+            self._vstarts.append(len(self._vals))
         self._vends.append(len(self._vals))
 
     def cleanup(self) -> None:
@@ -74,7 +90,8 @@ class PostingBuffer:
         writer, then the scored fields' flat postings under ``flat_dir/segment_id``."""
         if not self._term_list:
             if self.flat_dir is not None:
-                postings.write_set(self.flat_dir / segment_id, *_no_terms(), doc_count)
+                write_flat(self.flat_dir / segment_id,
+                           combine([Terms.empty(), *self._flat]), doc_count)
             return
         names = [f for f, _ in self._term_list]
         trank = np.empty(len(self._term_list), dtype=np.int64)
@@ -88,33 +105,42 @@ class PostingBuffer:
         s_weights = np.frombuffer(self._weights, dtype=np.float32)[order]
         vends = np.frombuffer(self._vends, dtype=np.uint64)
         s_vends = vends[order].astype(np.int64)
-        s_vstarts = np.concatenate([[0], vends[:-1]]).astype(np.int64)[order]
+        s_vstarts = np.frombuffer(self._vstarts, dtype=np.uint64)[order].astype(np.int64)
         # Term boundaries in the sorted postings.
         bounds = np.flatnonzero(np.diff(s_tids)) + 1
         first = np.concatenate([[0], bounds])
         last = np.concatenate([bounds, [len(s_tids)]])
+        term_scored = np.array([f in SCORED for f, _ in self._term_list], dtype=bool)
         lengths = self._field_lengths(names, s_tids, s_docs, s_weights, doc_count, schema)
         self._feed(fieldwriter, schema, first, last, s_tids, s_docs, s_weights,
-                   s_vstarts, s_vends, lengths)
+                   s_vstarts, s_vends, lengths, ~term_scored)
         if self.flat_dir is not None:
-            self._write_flat(segment_id, doc_count, first, last, s_tids, s_docs, s_weights)
+            t = self._text_terms(term_scored, first, last, s_tids, s_docs, s_weights,
+                                 s_vstarts, s_vends)
+            write_flat(self.flat_dir / segment_id, combine([t, *self._flat]), doc_count)
 
     def _field_lengths(self, names, s_tids, s_docs, s_weights, doc_count, schema
                        ) -> dict[str, list[int]]:
-        """Per scorable field, each document's length (the sum of its term frequencies, as
-        Whoosh counts it); the codec records the shortest and longest per block."""
+        """Per scorable field Whoosh gets postings of, each document's length (the sum of its
+        term frequencies, as Whoosh counts it); the codec records the shortest and longest
+        per block."""
         fids = {n: i for i, n in enumerate(sorted(self.fieldnames))}
         field_of = np.array([fids[n] for n in names], dtype=np.int16)[s_tids]
         out = {}
         for name, fid in fids.items():
-            if schema[name].scorable:
+            if schema[name].scorable and name not in SCORED:
                 m = field_of == fid
                 out[name] = np.bincount(s_docs[m], weights=s_weights[m],
                                         minlength=doc_count).astype(np.int64).tolist()
         return out
 
     def _feed(self, fw, schema, first, last, s_tids, s_docs, s_weights, s_vstarts, s_vends,
-              lengths) -> None:
+              lengths, to_whoosh) -> None:
+        """Give Whoosh the postings of the terms ``to_whoosh`` (by term id) selects."""
+        keep = to_whoosh[s_tids[first]]
+        first, last = first[keep], last[keep]
+        if not len(first):
+            return
         vals = memoryview(self._vals)
         cur_field = None
         flen: list[int] | None = None
@@ -146,17 +172,26 @@ class PostingBuffer:
         if cur_field is not None:
             fw.finish_field()
 
-    def _write_flat(self, segment_id, doc_count, first, last, s_tids, s_docs, s_weights) -> None:
-        scored = set(postings.SCORED_FIELDS)
-        term_scored = np.array([f in scored for f, _ in self._term_list], dtype=bool)
+    def _text_terms(self, term_scored, first, last, s_tids, s_docs, s_weights, s_vstarts,
+                    s_vends) -> Terms:
+        """The scored fields' postings as flat :class:`Terms`; an exact syllable's value
+        holds its positions (uint16, see ``schema.position_bytes``)."""
         keep = term_scored[s_tids[first]]
-        keys = np.array([postings.term_key(*self._term_list[t])
-                         for t in s_tids[first[keep]].tolist()], dtype=np.uint64)
+        tids = s_tids[first[keep]].tolist()
+        entries = [self._term_list[t] for t in tids]
+        keys = np.array([term_key(f, t) for f, t in entries], dtype=np.uint64)
         sel = np.flatnonzero(term_scored[s_tids])  # still grouped by term, docnums ascending
-        postings.write_set(self.flat_dir / segment_id, keys, (last - first)[keep],
-                           s_docs[sel].astype(np.int32), s_weights[sel], doc_count)
-
-
-def _no_terms() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    return (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        vstart = s_vstarts[sel]
+        vlen = (s_vends[sel] - vstart) // 2
+        vals = np.frombuffer(self._vals, dtype=np.uint8)
+        pos = vals[: len(vals) // 2 * 2].view(np.uint16)[runs(vstart // 2, vlen)]
+        sizes = (last - first)[keep]
+        term_of = np.repeat(np.arange(len(tids)), sizes)
+        psizes = np.bincount(term_of, weights=vlen, minlength=len(tids)).astype(np.int64)
+        vpairs = [(term_key(f + "_f", fold(t.decode("utf-8")).encode("utf-8")), k)
+                  for (f, t), k, n in zip(entries, keys.tolist(), psizes.tolist())
+                  if n and f + "_f" in self.fieldnames]
+        return Terms(keys, sizes.astype(np.int64), s_docs[sel].astype(np.int32),
+                     np.minimum(np.rint(s_weights[sel]), 255).astype(np.uint8), psizes, pos,
+                     sorted(lex_entry(f, t) for f, t in entries),
+                     np.array(vpairs, dtype=np.uint64).reshape(-1, 2))

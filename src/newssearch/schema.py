@@ -9,6 +9,7 @@ types below share a small cache keyed on the text, so the segmenter runs once pe
 from __future__ import annotations
 
 import json
+from array import array
 from collections import defaultdict
 from datetime import UTC
 from functools import lru_cache
@@ -16,17 +17,16 @@ from functools import lru_cache
 from whoosh import columns, fields, formats
 from whoosh.analysis import Tokenizer
 from whoosh.analysis.acore import Token as WToken
-from whoosh.system import pack_uint
 
 from .analysis import Token, analyze, normalize
 from .duplicates import COLUMN as STORY_COLUMN
 from .duplicates import article_text, story_key
+from .flatset import MAX_POS, MAX_TF
 from .model import LOCAL_TZ, Article
 
-FORMAT_VERSION = 3  # 3: positions of syllables only, packed (SyllablePositions)
-# Formats this code reads and updates: a format-2 index keeps Whoosh's pickled positions (its
-# schema travels in its own table of contents), so it stays usable until the next rebuild.
-READ_FORMATS = (2, 3)
+# 4: the text fields' postings only in the flat sets (flatset.py), none in Whoosh.
+FORMAT_VERSION = 4
+READ_FORMATS = (4,)  # formats this code reads and updates; others need a rebuild
 TEXT_PARTS = ("title", "lead", "body")
 # Which exact/folded fields a part maps to, e.g. "body" -> ("body", "body_f").
 PART_FIELDS = {p: (p, p + "_f") for p in TEXT_PARTS}
@@ -69,76 +69,13 @@ def _shingles(text: str) -> dict[str, int]:
     return shingles
 
 
-class SyllablePositions(formats.Positions):
-    """Positions of syllables only, packed as varints (Whoosh pickles a list per posting).
-
-    Why: quoted phrases are matched on syllables (``alt.syls`` in search), never on pyvi
-    words or composites, so those keep only their frequency. A value is
-    ``varint(freq << 1 | has_positions)`` followed by the position deltas as varints; about
-    a fifth of Whoosh's pickled size and much cheaper to build.
-    """
-
-    def encode_terms(self, poses: list[int], keep: bool) -> bytes:
-        n = len(poses)
-        if not keep:
-            return _COUNTS[n] if n < len(_COUNTS) else self._encode(poses, keep)
-        if n == 1 and poses[0] < 0x80:  # most postings: one occurrence, early in the text
-            return bytes((3, poses[0]))
-        return self._encode(poses, keep)
-
-    def _encode(self, poses: list[int], keep: bool) -> bytes:
-        out = bytearray()
-        _varint(out, len(poses) << 1 | keep)
-        if keep:
-            last = 0
-            for p in poses:
-                _varint(out, p - last)
-                last = p
-        return bytes(out)
-
-    def encode(self, poslist):
-        return self.encode_terms(list(poslist), True)
-
-    def decode_positions(self, valuestring):
-        vals = _unvarints(valuestring)
-        if not vals or not vals[0] & 1:
-            return []
-        out, pos = [], 0
-        for d in vals[1:]:
-            pos += d
-            out.append(pos)
-        return out
-
-    def decode_frequency(self, valuestring):
-        return _unvarints(valuestring, 1)[0] >> 1
-
-    def decode_weight(self, valuestring):
-        return self.decode_frequency(valuestring) * self.field_boost
-
-
-_COUNTS = [bytes((n << 1,)) for n in range(64)]  # values of terms kept without positions
-
-
-def _varint(out: bytearray, n: int) -> None:
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-
-
-def _unvarints(data: bytes, limit: int = -1) -> list[int]:
-    out: list[int] = []
-    n = shift = 0
-    for b in data:
-        n |= (b & 0x7F) << shift
-        if b & 0x80:
-            shift += 7
-            continue
-        out.append(n)
-        if len(out) == limit:
-            break
-        n = shift = 0
-    return out
+def position_bytes(poses: list[int]) -> bytes:
+    """The value a syllable's posting carries to the flat postings: its first ``MAX_TF``
+    positions as uint16 (see ``flatset``)."""
+    poses = poses[:MAX_TF]
+    if poses[-1] > MAX_POS:
+        poses = [min(p, MAX_POS) for p in poses]
+    return array("H", poses).tobytes()
 
 
 class VnTokenizer(Tokenizer):
@@ -168,7 +105,8 @@ class VnTokenizer(Tokenizer):
 
 
 class Shingles(fields.FieldType):
-    """Adjacent folded syllable pairs of a text: a cheap proximity signal for ranking.
+    """Adjacent folded syllable pairs of a text: a cheap proximity signal for ranking
+    (counts only: their postings go to the flat sets, never to Whoosh).
 
     A title holding the reader's words next to each other, in order, beats one holding them
     apart; positions would tell that too, but reading them costs far more at query time.
@@ -185,35 +123,33 @@ class Shingles(fields.FieldType):
 
     def index(self, value, **kwargs):
         for term, n in _shingles(value).items():
-            yield term.encode("utf-8"), n, float(n), pack_uint(n)
+            yield term.encode("utf-8"), n, float(n), b""
 
 
 class VnText(fields.TEXT):
     """A TEXT field whose postings come straight from the shared analysis cache.
 
     Skips Whoosh's per-token objects at index time: the analysis is computed once per text
-    for both the exact and the folded field, and positions are encoded directly.
+    for both the exact and the folded field. The postings go to the flat sets only
+    (``postpool``); an exact syllable's carries its positions, for quoted phrases (which
+    are matched on syllables, never on pyvi words or composites).
     """
 
     def __init__(self, folded: bool = False):
         super().__init__(analyzer=VnTokenizer(folded), phrase=True)
-        self.format = SyllablePositions()
         self.folded = folded
 
     def index(self, value, **kwargs):
         # The weight is the term frequency: search reads it back as tf (no field boosts here;
         # ranking applies its own per-field weights).
         exact, folded, other = _postings(value)
-        table = folded if self.folded else exact
-        fmt = self.format
-        if not isinstance(fmt, SyllablePositions):  # a format-2 index (see READ_FORMATS)
-            for term, poses in table.items():
-                yield term.encode("utf-8"), len(poses), float(len(poses)), fmt.encode(poses)
+        if self.folded:
+            for term, poses in folded.items():
+                yield term.encode("utf-8"), len(poses), float(len(poses)), b""
             return
-        encode = fmt.encode_terms
-        for term, poses in table.items():
+        for term, poses in exact.items():
             yield (term.encode("utf-8"), len(poses), float(len(poses)),
-                   encode(poses, term not in other))
+                   b"" if term in other else position_bytes(poses))
 
 
 def build_schema() -> fields.Schema:

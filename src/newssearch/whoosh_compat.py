@@ -9,8 +9,6 @@ loudly in one place instead of quietly somewhere in search.
   copies them. On the full shared corpus that copied 850 MB into each process (each gunicorn
   worker, each index generation kept open during its grace period). :func:`open_index` installs
   a reader over the map before opening, so the pages stay in the shared page cache.
-- Postings are read a block at a time (``_read_data``/``_next_block``): the matcher API gives
-  one posting per Python call.
 - Per-document field lengths are read as a column (``_perdoc._cached_reader``, ``_lenfield``),
   and columns segment by segment (Whoosh's multi-segment column reader loses values).
 - Writing: a segment writer's postings pool is replaced by a compact one (``postpool.py``),
@@ -23,11 +21,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.filedb import structfile
-from whoosh.reading import TermNotFound
 from whoosh.writing import NO_MERGE, SegmentWriter
 
 
@@ -108,40 +104,6 @@ def create_index(path, schema) -> windex.Index:
     """Create an empty Whoosh index at ``path`` (segments read in place once written)."""
     install()
     return windex.create_in(str(path), schema)
-
-
-def read_postings(seg, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-    """Segment-local docnums (ascending) and term frequencies of one term, read a block at a
-    time, deleted documents included (search masks them, as in the flat files)."""
-    try:
-        m = seg.postings(fieldname, term)
-    except TermNotFound:
-        return None
-    while not hasattr(m, "_read_data") and hasattr(m, "child"):
-        m = m.child  # a segment with deletions wraps its postings in a FilterMatcher
-    if not hasattr(m, "_read_data"):  # postings inlined in the term table: a few, in a list
-        ids, tfs = [], []
-        while m.is_active():
-            ids.append(m.id())
-            tfs.append(m.weight())
-            m.next()
-        return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
-    ids: list[np.ndarray] = []
-    tfs: list[np.ndarray] = []
-    # A block holds (docnum deltas, weights, values); the weights are term frequencies.
-    while m.is_active():
-        m._read_data()
-        deltas, w = m._data[0], m._data[1]
-        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
-        if w is None or isinstance(w, float):
-            tfs.append(np.full(len(deltas), 1.0 if w is None else w, dtype=np.float32))
-        else:
-            tfs.append(np.asarray(w, dtype=np.float32))
-        m._i = m._blocklength
-        m._next_block()
-    if not ids:
-        return None
-    return np.concatenate(ids), np.concatenate(tfs)
 
 
 def read_column(leaves: list, n: int, name: str) -> list:

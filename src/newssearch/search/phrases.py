@@ -1,63 +1,75 @@
-"""Quoted phrases: adjacency checked with Whoosh's stored positions.
+"""Quoted phrases: adjacency checked on the syllable positions of the flat postings.
 
-Why two ways: for a few candidates the positions of just those documents are read (a phrase
-of common words over the whole index costs 100s of ms); for many, one index-wide phrase query
-runs and is cached for the generation.
+How: the documents holding every syllable are found from the postings; for those, each
+syllable's (document, position - its place in the phrase) pairs are packed into one integer
+and the sets intersected, so a phrase is a few numpy set operations whatever its length.
+An accent-free phrase reads the positions of every accented syllable that folds to each of
+its syllables. Index-wide results are cached for the generation.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from whoosh import query as wq
 
+from ..flatset import runs
 from .snapshot import Snapshot
 
-PHRASE_AMONG_MAX = 200  # more candidates than this: one index-wide phrase query, cached
 PHRASE_CACHE = 5000  # cached index-wide phrase results per generation
+SHIFT = 20  # bits of a packed pair below the document: positions < 2**16, plus the offset
 
 
 def phrase_docs(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...]) -> np.ndarray:
-    """Docnums where ``words`` occur adjacently in any of ``fields`` (Whoosh positions)."""
+    """Live docnums (ascending) where ``words`` occur adjacently in any of ``fields``."""
     cache = snap.memo_cache("phrases", PHRASE_CACHE)
-
-    def make() -> np.ndarray:
-        q = wq.Or([wq.Phrase(f, list(words)) for f in fields])
-        return np.fromiter(q.docs(snap.searcher), dtype=np.int64)
-
-    return cache.get_or_make((fields, words), make)
+    return cache.get_or_make((fields, words), lambda: _phrase(snap, fields, words, None))
 
 
 def phrase_among(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...],
                  cand: np.ndarray) -> np.ndarray:
-    """Which of the (sorted) candidates hold ``words`` adjacently in one of ``fields``: the
-    same test as Whoosh's phrase query (consecutive positions)."""
-    if len(cand) > PHRASE_AMONG_MAX:
-        hit = np.zeros(snap.n, dtype=bool)
-        hit[phrase_docs(snap, fields, words)] = True
-        return hit[cand]
-    out = np.zeros(len(cand), dtype=bool)
-    starts = np.array([off for _, off in snap.leaves], dtype=np.int64)
+    """Which of the (sorted) candidates hold ``words`` adjacently in one of ``fields``."""
+    found = _phrase(snap, fields, words, np.asarray(cand, dtype=np.int64))
+    return np.isin(cand, found, assume_unique=True)
+
+
+def _phrase(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...],
+            cand: np.ndarray | None) -> np.ndarray:
+    out = []
     for f in fields:
-        todo = ~out  # candidates still unmatched that hold every word in this field
-        for w in set(words):
-            p = snap.postings(f, w)
-            todo &= p.contains(cand) if p is not None else False
-        if not todo.any():
+        lists = [snap.flat.positions(f, w.encode("utf-8", "surrogatepass")) for w in words]
+        if not all(lists):
             continue
-        found = np.flatnonzero(todo)
-        docs = cand[found].astype(np.int64)
-        leaf_of = np.searchsorted(starts, docs, side="right") - 1
-        positions: dict[int, list[set[int]]] = {}
-        for li in np.unique(leaf_of):
-            seg, off = snap.leaves[li]
-            local = [int(d) - off for d in docs[leaf_of == li]]
-            for w in words:
-                m = seg.postings(f, w.encode("utf-8", "surrogatepass"))
-                for d in local:
-                    m.skip_to(d)  # docs ascending: the matcher only moves forward
-                    positions.setdefault(d + off, []).append(set(m.value_as("positions")))
-        for i, d in zip(found, docs):
-            first, *rest = positions[int(d)]
-            if any(all(p + k in later for k, later in enumerate(rest, 1)) for p in first):
-                out[i] = True
-    return out
+        docs = cand
+        for pieces in lists:
+            d = np.unique(np.concatenate([p[0] for p in pieces]))  # variants may overlap
+            docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
+        docs = docs[snap.live[docs]]
+        keys = None
+        for j, pieces in enumerate(lists):
+            if not len(docs):
+                break
+            k = _pairs(pieces, docs, len(words) - j)
+            keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+            docs = np.unique(keys >> SHIFT)
+        if len(docs) and keys is not None:
+            out.append(docs)
+    if not out:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(out))
+
+
+def _pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], docs: np.ndarray,
+           shift: int) -> np.ndarray:
+    """Unique ``doc << SHIFT | position + shift`` of a syllable's occurrences in ``docs``."""
+    got = []
+    for d, tf, pos in pieces:
+        idx = np.flatnonzero(np.isin(d, docs))
+        if not len(idx):
+            continue
+        tf = tf.astype(np.int64)
+        first = np.cumsum(tf) - tf  # where each posting's positions begin
+        n = tf[idx]
+        p = pos[runs(first[idx], n)].astype(np.int64)
+        got.append(np.repeat(d[idx].astype(np.int64), n) << SHIFT | (p + shift))
+    if not got:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(got))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ JOIN_MAX = 2000  # postings up to which a list spanning several flat sets is one
 @dataclass
 class Postings:
     """One term's postings in one field: pieces of (docnums ascending, term frequencies) in
-    docnum order (tf is uint16 from the flat files, float32 from Whoosh)."""
+    docnum order (tf is uint8 from the flat files)."""
 
     pieces: list[tuple[np.ndarray, np.ndarray]]
     norm: np.ndarray  # the field's length normalization per docnum (float32, whole index)
@@ -172,6 +172,11 @@ class Snapshot:
     def df(self, fields: Iterable[str], term: str) -> int:
         """The largest document frequency of ``term`` over ``fields`` (deleted ones included)."""
         return max((p.df for f in fields if (p := self.postings(f, term))), default=0)
+
+    def terms(self, fieldname: str, prefix: str = "") -> Iterator[str]:
+        """The field's terms starting with ``prefix``, in byte order."""
+        for t in self.flat.terms(fieldname, prefix.encode("utf-8", "surrogatepass")):
+            yield t.decode("utf-8", "surrogatepass")
 
     def _read_postings(self, fieldname: str, term: str) -> Postings | None:
         pieces = self.flat.get(fieldname, term.encode("utf-8", "surrogatepass"))

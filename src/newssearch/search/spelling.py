@@ -48,8 +48,7 @@ def vocabulary(snap: Snapshot, fieldname: str) -> Vocabulary:
     with snap.extras_lock:
         v = snap.extras.get(key)
         if v is None:
-            terms = (t.decode("utf-8") for t in snap.reader.lexicon(fieldname))
-            v = snap.extras[key] = Vocabulary(terms)
+            v = snap.extras[key] = Vocabulary(snap.terms(fieldname))
         return v
 
 
@@ -162,8 +161,7 @@ def nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
     hold as a word, or titles as an adjacent pair; ties go to the more frequent."""
     field = "title" if accented else "title_f"
     vocab = vocabulary(snap, field)
-    r = snap.reader
-    found = [(edit_distance(word, t), -r.doc_frequency(field, t), t) for t in vocab.near(word)]
+    found = [(edit_distance(word, t), -snap.df((field,), t), t) for t in vocab.near(word)]
     for i in range(1, len(word)):
         left, right = vocab.near(word[:i], 1), vocab.near(word[i:], 1)
         for a in left:
@@ -171,9 +169,8 @@ def nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
                 edits = 1 + edit_distance(word[:i], a) + edit_distance(word[i:], b)
                 if edits > 2:
                     continue
-                df = max(r.doc_frequency(field, f"{a}_{b}"),
-                         r.doc_frequency("body" if accented else "body_f", f"{a}_{b}"),
-                         r.doc_frequency("title_sh", f"{fold(a)}_{fold(b)}"))
+                df = max(snap.df((field, "body" if accented else "body_f"), f"{a}_{b}"),
+                         snap.df(("title_sh",), f"{fold(a)}_{fold(b)}"))
                 if df:
                     found.append((edits, -df, f"{a} {b}"))
     return min(found)[2] if found else None
@@ -197,13 +194,12 @@ def complete(snap: Snapshot, prefix: str, limit: int = 8) -> list[str]:
     for pref, head in searches:
         found: dict[str, int] = {}
         for f in ("title_f", "body_f"):
-            for n, btext in enumerate(snap.reader.expand_prefix(f, pref)):
+            for n, t in enumerate(snap.terms(f, pref)):
                 if n >= 2000:
                     break
-                t = btext.decode("utf-8")
                 if t.count("_") != pref.count("_"):
                     continue  # longer words than the reader typed so far
-                found[t] = found.get(t, 0) + snap.reader.doc_frequency(f, t)
+                found[t] = found.get(t, 0) + snap.df((f,), t)
         for t, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])):
             shown = " ".join([*head, surface(snap, t) or t.replace("_", " ")])
             if shown not in results:

@@ -15,6 +15,9 @@ from ..flatset import runs
 from .snapshot import Snapshot
 
 PHRASE_CACHE = 5000  # cached index-wide phrase results per generation
+# Syllables whose position pieces are kept per generation (views of the map, and for an
+# accent-free syllable the lookup of its accented forms).
+POSITIONS_CACHE = 20_000
 SHIFT = 20  # bits of a packed pair below the document: positions < 2**16, plus the offset
 
 
@@ -35,14 +38,12 @@ def _phrase(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...],
             cand: np.ndarray | None) -> np.ndarray:
     out = []
     for f in fields:
-        lists = [snap.flat.positions(f, w.encode("utf-8", "surrogatepass")) for w in words]
+        cache = snap.memo_cache("positions", POSITIONS_CACHE)
+        lists = [cache.get_or_make((f, w), lambda f=f, w=w: snap.flat.positions(
+            f, w.encode("utf-8", "surrogatepass"))) for w in words]
         if not all(lists):
             continue
-        docs = cand
-        for pieces in lists:
-            d = np.unique(np.concatenate([p[0] for p in pieces]))  # variants may overlap
-            docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
-        docs = docs[snap.live[docs]]
+        docs = _holding_all(snap, lists, cand)
         keys = None
         for j, pieces in enumerate(lists):
             if not len(docs):
@@ -57,18 +58,45 @@ def _phrase(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...],
     return np.unique(np.concatenate(out))
 
 
+def _holding_all(snap: Snapshot, lists: list, cand: np.ndarray | None) -> np.ndarray:
+    """Live docnums (of ``cand``, when given) holding a syllable of each list."""
+    if cand is None:
+        every = snap.live.copy()
+        for pieces in lists:
+            m = np.zeros(snap.n, dtype=bool)
+            for d, _, _ in pieces:
+                m[d] = True
+            every &= m
+        return np.flatnonzero(every)
+    docs = cand[snap.live[cand]]
+    for pieces in lists:
+        there = np.zeros(len(docs), dtype=bool)
+        for d, _, _ in pieces:
+            there |= _where(d, docs)[1]
+        docs = docs[there]
+    return docs
+
+
+def _where(d: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted ``docs``: where each sits in the sorted list ``d``, and whether it does."""
+    idx = np.searchsorted(d, docs)
+    np.minimum(idx, len(d) - 1, out=idx)
+    return idx, d[idx] == docs
+
+
 def _pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], docs: np.ndarray,
            shift: int) -> np.ndarray:
     """Unique ``doc << SHIFT | position + shift`` of a syllable's occurrences in ``docs``."""
     got = []
     for d, tf, pos in pieces:
-        idx = np.flatnonzero(np.isin(d, docs))
+        idx, hit = _where(d, docs)
+        idx = idx[hit]
         if not len(idx):
             continue
-        tf = tf.astype(np.int64)
-        first = np.cumsum(tf) - tf  # where each posting's positions begin
-        n = tf[idx]
-        p = pos[runs(first[idx], n)].astype(np.int64)
+        n = tf[idx].astype(np.int64)
+        # Where each posting's positions begin: the tfs before it (summed up to the last).
+        first = np.cumsum(tf[: int(idx[-1]) + 1], dtype=np.int64)[idx] - n
+        p = pos[runs(first, n)].astype(np.int64)
         got.append(np.repeat(d[idx].astype(np.int64), n) << SHIFT | (p + shift))
     if not got:
         return np.zeros(0, dtype=np.int64)

@@ -39,6 +39,9 @@ READING = ["dantri-news_sport_010", "dantri-news_health_005", "baomoi-22597228",
 DANTRI = "dantri.com.vn"
 SWEEP = {  # RelatedConfig fields changed from the shipped defaults
     "shipped": {},
+    "topic vectors off": {"vector_weight": 0.0},
+    "vector weight 0.5 / 0.85": ({"vector_weight": 0.5}, {"vector_weight": 0.85}),
+    "vectors without the consensus, weight 0.7": {"consensus_weight": 0.0},
     "no consensus (key terms, BM25F, time)": {"consensus_weight": 0.0},
     "consensus weight 0.4 / 0.6": ({"consensus_weight": 0.4}, {"consensus_weight": 0.6}),
     "2 / 4 voters": ({"consensus_voters": 2}, {"consensus_voters": 4}),

@@ -14,7 +14,9 @@ How (more-like-this over the index we have, no second store):
    ``boosts=False`` switches off (the coherence measurement does).
 4. *Neighbour consensus*: the best ``consensus_pool`` candidates are re-ranked by how well
    the seed's ``consensus_voters`` nearest neighbours, scored with their own key terms, agree
-   with them (``related_consensus``).
+   with them (``related_consensus``). *Topic vectors*: when the index has them, the cosine
+   of the seed's LSA vector with each of those candidates is mixed in (``vector_weight``,
+   ``related_vectors``).
 5. *No copies*: never the seed, never an article of the seed's duplicate cluster (or, for a
    posted text, one that is the same story as the text), and one article per cluster: the
    cluster's representative (earliest dated) when it passes the filters (``duplicates``).
@@ -37,6 +39,7 @@ from .model import Article
 from .querylang import Filters, QueryError
 from .related_consensus import consensus
 from .related_terms import KeyTerm, KeyTerms, article_body
+from .related_vectors import TopicVectors, mix
 from .schema import PART_FIELDS, TEXT_PARTS, facet_key
 from .search import SearchEngine
 from .search.columns import to_whoosh_dt
@@ -68,6 +71,7 @@ class RelatedConfig:
     consensus_weight: float = 0.5  # share of the neighbours' agreement in the final score
     consensus_pool: int = 30  # best candidates re-ranked by it
     consensus_voters: int = 3  # nearest neighbours (one per story) who vote
+    vector_weight: float = 0.7  # share of the topic vectors' cosine (when the index has them)
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,7 @@ class _Related:
         cfg = self.cfg
         scores = consensus(scores, cfg.consensus_pool, cfg.consensus_voters,
                            cfg.consensus_weight, self.dups.cluster_of, self.similarity)
+        scores = self.apply_vectors(scores, docnum, seed)
         chosen = self.pick(scores, base)
         items = [RelatedItem(a := self.snap.article(d), float(scores[src]),
                              self.reason(d, a, seed, terms)) for d, src in chosen]
@@ -267,6 +272,17 @@ class _Related:
         for docs in lists:
             mask[docs] = True
         return np.flatnonzero(mask).astype(np.int32)  # the postings' dtype (see locate)
+
+    def apply_vectors(self, scores: np.ndarray, docnum: int | None, seed: SeedText
+                      ) -> np.ndarray:
+        """Mix the topic vectors' cosine with the seed into the candidates' scores."""
+        vectors = TopicVectors.of(self.snap) if self.cfg.vector_weight > 0 else None
+        if vectors is None:  # an index fitted without them: the lexical order as before
+            return scores
+        q = (vectors.of_doc(docnum) if docnum is not None
+             else vectors.space.fold(seed.title, seed.lead, seed.body))
+        cand = np.flatnonzero(scores > 0)
+        return mix(scores, vectors.cosines(q, cand), cand, self.cfg.vector_weight)
 
     # -- restrictions ----------------------------------------------------------------------
     def filter_mask(self, seed: SeedText) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Related-articles speed over the full shared corpus index.
 
     python bench/related_speed.py [--index /tmp/nsbench/index] [--n 1000] [--load]
-                                  [--no-consensus]
+                                  [--no-consensus] [--no-vectors]
 
-1. The duplicate detector's build time (once per index generation, at warm start).
+1. The duplicate detector's build time (once per index generation, at warm start), and the
+   topic vectors' load time when the build has them (``vectors/``, bench/related_vectors_fit.py).
 2. ``related`` for 1,000 random indexed articles (seed 0): p50/p95/max in ms. Each id is
    asked once, so no answer comes from the related cache (postings caches warm up as usual).
 3. A posted text of 5,000 characters (title + lead + the start of the body of 200 random
@@ -12,7 +13,8 @@
    rate limits off: capacity, not the per-client limit) on loopback, wrk 30 s, 32
    connections: (a) rotating over 100 ids without If-None-Match (full JSON answers, from each
    worker's answer cache after a 20 s warm-up pass), (b) one id with If-None-Match (304).
-``--no-consensus``: the library figures without the neighbour consensus (its cost).
+``--no-consensus``/``--no-vectors``: the library figures without the neighbour consensus or
+the topic vectors (what each costs).
 Prints figures; asserts nothing.
 """
 
@@ -24,6 +26,7 @@ import random
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,7 @@ from web_load import LUA, wait_ready, wrk
 
 from newssearch.duplicates import DuplicateIndex
 from newssearch.related import RelatedConfig, RelatedRequest, SeedText, related
+from newssearch.related_vectors import TopicVectors
 from newssearch.search import SearchEngine
 from newssearch.web.serve import gunicorn_argv
 
@@ -48,6 +52,10 @@ def library(engine: SearchEngine, n: int, cfg: RelatedConfig) -> list[str]:
     t0 = time.perf_counter()
     DuplicateIndex.of(snap)
     print(f"duplicate detector: {time.perf_counter() - t0:.1f} s for {snap.doc_count} articles")
+    t0 = time.perf_counter()
+    vec = TopicVectors.of(snap)
+    print(f"topic vectors: {'none' if vec is None else vec.space.docs.shape} loaded in "
+          f"{time.perf_counter() - t0:.2f} s; used: {cfg.vector_weight > 0 and vec is not None}")
     related(engine, RelatedRequest(article_id=snap.article(0).id))  # pyvi model loaded
     live = [d for d in range(snap.n) if snap.live[d]]
     ids = [snap.article(d).id for d in random.Random(0).sample(live, min(n, len(live)))]
@@ -120,8 +128,11 @@ def main() -> None:
     ap.add_argument("-c", "--concurrency", type=int, default=32)
     ap.add_argument("--no-consensus", action="store_true",
                     help="library figures with the neighbour consensus off (what it costs)")
+    ap.add_argument("--no-vectors", action="store_true",
+                    help="library figures with the topic vectors off (what they cost)")
     args = ap.parse_args()
-    cfg = RelatedConfig(consensus_weight=0.0) if args.no_consensus else RelatedConfig()
+    off = {"consensus_weight": 0.0} if args.no_consensus else {}
+    cfg = replace(RelatedConfig(), **off, **({"vector_weight": 0.0} if args.no_vectors else {}))
     ids = library(SearchEngine(args.index), args.n, cfg)
     if args.load:
         load(args.index, ids, args.port, args.duration, args.concurrency)

@@ -24,7 +24,13 @@ from newssearch.related import (
     SeedText,
     related,
 )
-from newssearch.related_vectors import FILES, TopicVectors, VectorConfig, fit_vectors
+from newssearch.related_vectors import (
+    FILES,
+    TopicVectors,
+    VectorConfig,
+    fit_vectors,
+    refresh_vectors,
+)
 from newssearch.search import SearchEngine
 
 
@@ -232,3 +238,9 @@ def test_posted_text_and_articles_added_after_the_fit(related_index, fitted, tmp
     posted = related(eng, RelatedRequest(text=SeedText(
         "Cầu treo trên sông Lumiro", "", "Người dân bản Kestrava đi đò qua sông Lumiro."), k=3))
     assert set(ids(posted)) & {"story-1", "story-2", "story-3", "story-4"}
+    # The indexer's step after an update: the files realigned with the new generation.
+    snap = eng.snapshot()
+    assert refresh_vectors(snap, changed=["story-3"]) == 2  # story-4 new, story-3 replaced
+    again = TopicVectors.of(SearchEngine(root).snapshot())
+    assert again.row[d] >= 0 and len(again.space.ids) == snap.doc_count
+    assert np.allclose(again.of_doc(d), vec.of_doc(d), atol=1e-2)

@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -162,7 +163,7 @@ class SnapshotVectors:
         self.row = np.full(snap.n, -1, dtype=np.int64)
         live = np.flatnonzero(snap.live)
         if space.meta.get("version") == snap.version and len(live) == len(space.ids):
-            self.row[live] = np.arange(len(live))  # fitted on this very generation
+            self.row[live] = np.arange(len(live))  # saved for this very generation
         else:  # docnums moved (updates, merges): map by id; articles added later fold in
             for i, aid in enumerate(space.ids):
                 d = snap.docnum(aid)
@@ -283,12 +284,10 @@ def doc_terms(snap: Snapshot, terms: list[str], cfg: VectorConfig):
     rows, cols, vals, kept, dfs = [], [], [], [], []
     for term in terms:
         docs, tfs = [], []
-        for f, w in weights.items():
-            p = snap.postings(f, term)
-            if p is not None:
-                for dd, tf in p.pieces:
-                    docs.append(dd)
-                    tfs.append(tf.astype(np.float32) * w)
+        for f, w in weights.items():  # read past the snapshot's cache: each term once
+            for dd, tf in snap.flat.get(f, term.encode("utf-8", "surrogatepass")):
+                docs.append(dd)
+                tfs.append(tf.astype(np.float32) * w)
         if not docs:
             continue
         d = np.concatenate(docs)
@@ -313,6 +312,7 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     cfg = cfg or VectorConfig()
     t0 = time.perf_counter()
     rows, cols, vals, terms, dfs = doc_terms(snap, vocabulary(snap, cfg), cfg)
+    nnz = len(vals)
     live = np.flatnonzero(snap.live)
     pos = np.cumsum(snap.live) - 1  # docnum -> row among the live
     idf = (np.log((len(live) + 1) / (dfs + 1)) + 1).astype(np.float32)
@@ -320,6 +320,7 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=snap.n))
     vals = (vals / norms[rows]).astype(np.float32)
     x = _Sparse(pos[rows], cols, vals, (len(live), len(terms)))
+    del rows, cols, vals
     dims = min(cfg.dims, len(live) - 1, len(terms) - 1)
     coords, v = randomized_svd(x, dims, cfg.power_iters, cfg.seed)
     docs = coords / np.maximum(np.linalg.norm(coords, axis=1, keepdims=True), 1e-12)
@@ -328,7 +329,7 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     meta = {**asdict(cfg), "dims": dims, "docs": len(live), "terms": len(terms),
             "version": snap.version}
     space = TopicVectors(terms, proj, docs.astype(np.float16), ids, meta)
-    return space, FitReport(len(live), len(terms), dims, time.perf_counter() - t0, len(vals))
+    return space, FitReport(len(live), len(terms), dims, time.perf_counter() - t0, nnz)
 
 
 def write_vectors(snap: Snapshot, cfg: VectorConfig | None = None) -> FitReport:
@@ -336,3 +337,35 @@ def write_vectors(snap: Snapshot, cfg: VectorConfig | None = None) -> FitReport:
     space, report = fit_vectors(snap, cfg)
     space.save(snap.build.path)
     return report
+
+
+def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
+    """After an update or delete: save the space again aligned with ``snap``'s live articles,
+    folding in those it lacks and the ``changed`` ids (their text was replaced); deleted ones
+    drop out. The projection is kept (refit at the next rebuild). Returns how many articles
+    were folded in; 0 and nothing written when the build has no space."""
+    space = TopicVectors.load(snap.build.path)
+    if space is None:
+        return 0
+    row = SnapshotVectors(snap, space).row
+    for aid in changed:
+        d = snap.docnum(aid)
+        if d is not None:
+            row[d] = -1
+    live = np.flatnonzero(snap.live)
+    docs = np.zeros((len(live), space.docs.shape[1]), dtype=np.float16)
+    ids: list[str] = []
+    folded = 0
+    for i, d in enumerate(live):
+        if row[d] >= 0:
+            docs[i] = space.docs[row[d]]
+            ids.append(space.ids[row[d]])
+            continue
+        a = snap.article(int(d))
+        docs[i] = space.fold(a.title, a.lead, "\n".join([*a.captions, *a.body]))
+        ids.append(a.id)
+        folded += 1
+    meta = {**space.meta, "version": snap.version, "docs": len(live),
+            "folded": int(space.meta.get("folded", 0)) + folded}
+    TopicVectors(space.terms, np.asarray(space.proj), docs, ids, meta).save(snap.build.path)
+    return folded

@@ -220,6 +220,7 @@ class _Sparse:
     def __init__(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
                  shape: tuple[int, int]):
         self.shape = shape
+        rows, cols = rows.astype(np.int32), cols.astype(np.int32)
         by_row = np.lexsort((cols, rows))
         self.r = (rows[by_row], cols[by_row], vals[by_row])
         by_col = np.lexsort((rows, cols))

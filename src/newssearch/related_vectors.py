@@ -74,11 +74,29 @@ def text_counts(title: str, lead: str, body: str, head_weight: float) -> dict[st
 class TopicVectors:
     """A fitted space: the projection of terms and the vectors of the indexed articles."""
 
-    def __init__(self, terms: list[str], proj: np.ndarray, docs: np.ndarray, ids: list[str],
-                 meta: dict):
-        self.terms, self.proj, self.docs, self.ids, self.meta = terms, proj, docs, ids, meta
+    def __init__(self, terms: list[str] | Path, proj: np.ndarray, docs: np.ndarray,
+                 ids: list[str] | Path, meta: dict):
+        """``terms`` and ``ids`` may be the files holding them, read on first use: a worker
+        whose space was saved for its generation and that folds in nothing never needs them
+        (7 MB of Python strings on the full corpus)."""
+        self.proj, self.docs, self.meta = proj, docs, meta
+        self._lists: dict[str, list[str] | Path] = {"terms": terms, "ids": ids}
         self.head_weight = float(meta["head_weight"])
         self._index: dict[str, int] | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        return self._list("terms")
+
+    @property
+    def ids(self) -> list[str]:
+        return self._list("ids")
+
+    def _list(self, name: str) -> list[str]:
+        value = self._lists[name]
+        if isinstance(value, Path):
+            value = self._lists[name] = value.read_text("utf-8", "surrogatepass").split("\n")
+        return value
 
     # -- files -----------------------------------------------------------------------------
     def save(self, build_path: Path) -> int:
@@ -104,10 +122,8 @@ class TopicVectors:
         if not all((d / n).is_file() for n in FILES):
             return None
         meta = json.loads((d / "meta.json").read_text())
-        terms = (d / "terms.txt").read_text("utf-8", "surrogatepass").split("\n")
-        ids = (d / "ids.txt").read_text("utf-8", "surrogatepass").split("\n")
-        return cls(terms, np.load(d / "proj.npy", mmap_mode="r"),
-                   np.load(d / "docs.npy", mmap_mode="r"), ids, meta)
+        return cls(d / "terms.txt", np.load(d / "proj.npy", mmap_mode="r"),
+                   np.load(d / "docs.npy", mmap_mode="r"), d / "ids.txt", meta)
 
     @classmethod
     def of(cls, snap: Snapshot) -> SnapshotVectors | None:
@@ -162,7 +178,7 @@ class SnapshotVectors:
         self.snap, self.space = snap, space
         self.row = np.full(snap.n, -1, dtype=np.int64)
         live = np.flatnonzero(snap.live)
-        if space.meta.get("version") == snap.version and len(live) == len(space.ids):
+        if space.meta.get("version") == snap.version and len(live) == space.meta.get("docs"):
             self.row[live] = np.arange(len(live))  # saved for this very generation
         else:  # docnums moved (updates, merges): map by id; articles added later fold in
             for i, aid in enumerate(space.ids):

@@ -24,13 +24,8 @@ from newssearch.related import (
     SeedText,
     related,
 )
-from newssearch.related_vectors import (
-    FILES,
-    TopicVectors,
-    VectorConfig,
-    fit_vectors,
-    refresh_vectors,
-)
+from newssearch.related_fit import VectorConfig, fit_vectors, refresh_vectors
+from newssearch.related_vectors import TopicVectors, read_meta
 from newssearch.search import SearchEngine
 
 
@@ -180,18 +175,30 @@ def fitted(related_index, tmp_path_factory):
     return root, report, size
 
 
-def test_fit_save_load(related_index, fitted):
+def test_fit_save_load(related_index, fitted, tmp_path):
     root, report, size = fitted
     live = len(related_index.articles)
     assert report.docs == live and report.dims == 20 and report.terms > 1000
-    build = SearchEngine(root).snapshot().build.path
-    assert sorted(p.name for p in (build / "vectors").iterdir()) == sorted(FILES)
-    assert size == sum(p.stat().st_size for p in (build / "vectors").iterdir())
-    space = TopicVectors.load(build)
+    vdir = SearchEngine(root).snapshot().build.path / "vectors"
+    names = read_meta(vdir)["files"]
+    assert sorted(p.name for p in vdir.iterdir()) == sorted(["meta.json", *names.values()])
+    assert size == sum(p.stat().st_size for p in vdir.iterdir())
+    space = TopicVectors.load(vdir.parent)
     assert space.docs.shape == (live, 20) and space.docs.dtype == np.float16
     assert space.proj.shape == (report.terms, 20) and len(space.ids) == live
     assert np.allclose(np.linalg.norm(space.docs.astype(np.float32), axis=1), 1, atol=1e-2)
     assert TopicVectors.load(related_index.root / "nowhere") is None
+    # Saving again switches sets by renaming meta.json last and keeps the set before for
+    # readers that opened it: a reader of the first set still folds in after two more saves.
+    copy = copy_index(root, tmp_path) / "builds"
+    build = next(copy.iterdir())
+    first = TopicVectors.load(build)
+    first.save(build)
+    first.save(build)
+    assert len(list((build / "vectors").iterdir())) == 1 + 2 * 4  # meta and two sets
+    assert not (build / "vectors" / names["terms"]).exists()
+    a = related_index.original
+    assert np.linalg.norm(first.fold(a.title, a.lead, "\n".join(a.body))) > 0.99
 
 
 def test_the_story_is_nearest_in_the_space(related_index, fitted):

@@ -201,6 +201,11 @@ def analyze(text: str, words: bool = True) -> list[Token]:
     return out
 
 
+# Items between syllables that pyvi's CRF sees: punctuation and newlines. Lone surrogates
+# (from JSON escapes or argv) are no item: crfsuite fails on them.
+GAP_ITEM_RE = re.compile(r"[^\s\w\u0300-\u036f\ud800-\udfff]|\n")
+
+
 def _compounds(text: str, syls: list[tuple[int, int, str]]) -> list[Token]:
     """pyvi words of two or more syllables, built from CRF labels on our syllables."""
     # CRF items: our syllables plus the punctuation and newlines between them, as pyvi has.
@@ -208,9 +213,8 @@ def _compounds(text: str, syls: list[tuple[int, int, str]]) -> list[Token]:
     item_syl: list[int] = []  # index into syls, or -1 for punctuation
     prev_end = 0
     for k, (s, e, raw) in enumerate(syls):
-        if s > prev_end:
-            # Lone surrogates (from JSON escapes or argv) are no item: crfsuite fails on them.
-            for p in re.findall(r"[^\s\w\u0300-\u036f\ud800-\udfff]|\n", text[prev_end:s]):
+        if s > prev_end and (gap := text[prev_end:s]) != " ":
+            for p in GAP_ITEM_RE.findall(gap):
                 items.append(p)
                 item_syl.append(-1)
         items.append(_crf_form(raw))

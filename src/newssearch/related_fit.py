@@ -49,19 +49,19 @@ class FitReport:
 
 
 class _Sparse:
-    """A sparse matrix kept in row order and in column order: the two products the
-    randomized SVD needs, each summing sorted runs (no scipy in the product)."""
+    """A sparse matrix kept in column order (as ``doc_terms`` makes it) and in row order: the
+    two products the randomized SVD needs, each summing sorted runs (no SciPy)."""
 
     CHUNK = 200_000  # nonzeros gathered at once (times the dense side's columns, float32)
 
     def __init__(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
                  shape: tuple[int, int]):
+        """``cols`` ascending (rows in any order within a column)."""
         self.shape = shape
-        rows, cols = rows.astype(np.int32), cols.astype(np.int32)
-        by_row = np.lexsort((cols, rows))
-        self.r = (rows[by_row], cols[by_row], vals[by_row])
-        by_col = np.lexsort((rows, cols))
-        self.c = (cols[by_col], rows[by_col], vals[by_col])
+        rows = rows.astype(np.int32)
+        self.c = (cols.astype(np.int32), rows, vals)
+        by_row = np.argsort(rows, kind="stable")
+        self.r = (rows[by_row], self.c[0][by_row], vals[by_row])
 
     def dot(self, b: np.ndarray) -> np.ndarray:
         """self @ b."""

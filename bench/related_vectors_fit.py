@@ -1,6 +1,6 @@
 """Fit the related articles' topic vectors (LSA) on an index and save them beside its build.
 
-    python bench/related_vectors_fit.py --index DIR [--dims 100] [--sample 8000] [--dry-run]
+    python bench/related_vectors_fit.py --index DIR [--dims 100] [--power-iters 4] [--dry-run]
 
 Prints the time of each step, the vocabulary and matrix sizes, the files' bytes, the peak
 RSS and how long a loaded space takes to fold in a 5,000-character text. The index must be
@@ -25,11 +25,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True)
     ap.add_argument("--dims", type=int, default=VectorConfig.dims)
-    ap.add_argument("--sample", type=int, default=VectorConfig.sample)
     ap.add_argument("--power-iters", type=int, default=VectorConfig.power_iters)
     ap.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
     args = ap.parse_args()
-    cfg = dataclasses.replace(VectorConfig(), dims=args.dims, sample=args.sample,
+    cfg = dataclasses.replace(VectorConfig(), dims=args.dims,
                               power_iters=args.power_iters)
     snap = SearchEngine(args.index).snapshot()
     print(f"index {args.index}: {snap.doc_count} articles; {cfg}")

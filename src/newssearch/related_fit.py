@@ -2,15 +2,14 @@
 with it after updates (the space itself, its files and serving: ``related_vectors``).
 
 Why here and numpy only: the fit runs where the index is written, and neither the writer nor
-the web workers import SciPy or scikit-learn (memory). The vocabulary comes from analyzing a
-sample of the stored articles; every article's counts come from the index's flat postings of
-the exact text fields (nothing is segmented twice); the SVD is a randomized range finder over
-a sparse matrix kept in row and column order.
+the web workers import SciPy or scikit-learn (memory). The vocabulary is the flat postings'
+term strings and every article's counts come from their postings of the exact text fields
+(nothing is segmented again); the SVD is a randomized range finder over a sparse matrix kept
+in row and column order.
 """
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Iterable
@@ -18,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .analysis import analyze, stopwords
+from .analysis import stopwords
 from .related_vectors import SnapshotVectors, TopicVectors
 from .schema import PART_FIELDS, TEXT_PARTS
 from .search.snapshot import Snapshot
@@ -34,7 +33,6 @@ class VectorConfig:
     head_weight: float = 2.0  # a title or lead occurrence counts as this many body ones
     min_df: int = 3
     max_df_share: float = 0.5
-    sample: int = 8000  # articles analyzed for the vocabulary
     power_iters: int = 4  # of the randomized SVD
     seed: int = 0
 
@@ -100,16 +98,13 @@ def randomized_svd(x: _Sparse, k: int, iters: int, seed: int) -> tuple[np.ndarra
     return x.dot(v), v
 
 
-def vocabulary(snap: Snapshot, cfg: VectorConfig) -> list[str]:
-    """Terms of a sample of the stored articles: letters, no stopword."""
-    live = [int(d) for d in np.flatnonzero(snap.live)]
-    sample = random.Random(cfg.seed).sample(live, min(cfg.sample, len(live)))
+def vocabulary(snap: Snapshot) -> list[str]:
+    """Every term of the exact text fields (the flat postings' term strings) with a letter,
+    not a stopword: nothing is analyzed again."""
     stops = stopwords()
     seen: set[str] = set()
-    for d in sample:
-        a = snap.article(d)
-        for t in analyze("\n".join([a.title, a.lead, *a.captions, *a.body])):
-            seen.add(t.text)
+    for part in TEXT_PARTS:
+        seen.update(snap.terms(PART_FIELDS[part][0]))
     return sorted(t for t in seen if t not in stops and _LETTER.search(t))
 
 
@@ -126,7 +121,7 @@ def doc_terms(snap: Snapshot, terms: list[str], cfg: VectorConfig):
             for dd, tf in snap.flat.get(f, term.encode("utf-8", "surrogatepass")):
                 docs.append(dd)
                 tfs.append(tf.astype(np.float32) * w)
-        if not docs:
+        if sum(len(d) for d in docs) < cfg.min_df:  # most terms: rare, no unique needed
             continue
         d = np.concatenate(docs)
         tf = np.concatenate(tfs)
@@ -149,7 +144,7 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     """Fit the space on every live article of ``snap`` (unsupervised: text only)."""
     cfg = cfg or VectorConfig()
     t0 = time.perf_counter()
-    rows, cols, vals, terms, dfs = doc_terms(snap, vocabulary(snap, cfg), cfg)
+    rows, cols, vals, terms, dfs = doc_terms(snap, vocabulary(snap), cfg)
     nnz = len(vals)
     live = np.flatnonzero(snap.live)
     pos = np.cumsum(snap.live) - 1  # docnum -> row among the live

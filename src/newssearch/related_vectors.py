@@ -91,8 +91,10 @@ class TopicVectors:
     # -- files -----------------------------------------------------------------------------
     def save(self, build_path: Path) -> int:
         """Write a new set of files into ``<build>/vectors/`` and switch to it by renaming
-        ``meta.json`` last, so a reader always opens one consistent set; the set before stays
-        for readers that opened it, older ones are removed. Returns the new set's bytes."""
+        ``meta.json`` last, so a reader always opens one consistent set; the other sets are
+        removed (a reader maps all its files when it loads, so they stay readable to it, and
+        a load that loses the race to a removal reads ``meta.json`` again). Returns the new
+        set's bytes."""
         out = Path(build_path) / DIR
         out.mkdir(exist_ok=True)
         stamp = secrets.token_hex(4)
@@ -103,13 +105,11 @@ class TopicVectors:
         for key in ("terms", "ids"):
             (out / names[key]).write_bytes("\n".join(self._list(key)).encode("utf-8",
                                                                               "surrogatepass"))
-        previous = read_meta(out)
         meta = {**self.meta, "files": names}
         (out / f"{META}.tmp").write_text(json.dumps(meta))
         (out / f"{META}.tmp").replace(out / META)
-        keep = {META, *names.values(), *(previous or {}).get("files", {}).values()}
         for f in out.iterdir():
-            if f.name not in keep:
+            if f.name not in {META, *names.values()}:
                 f.unlink()
         return sum((out / n).stat().st_size for n in (META, *names.values()))
 

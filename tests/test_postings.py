@@ -19,6 +19,7 @@ from whoosh import index as windex
 from newssearch import bulk, postings
 from newssearch.analysis import analyze
 from newssearch.indexer import delete, rebuild, update
+from newssearch.model import Article
 from newssearch.schema import article_from_stored, doc_fields
 from newssearch.search import SearchEngine
 from newssearch.store import current_build
@@ -224,3 +225,23 @@ def test_updates_after_a_rebuild_are_one_tail_set(tmp_path: Path, sample_article
     meta["segments"] = meta["segments"][:-1] + [["MAIN_gone", 1]]
     (base / postings.TAIL / "meta.json").write_text(json.dumps(meta))
     assert len(SearchEngine(root).snapshot().flat.parts) == 4  # merged + one set per segment
+
+
+def test_term_frequencies_and_positions_past_the_caps(tmp_path: Path):
+    """A syllable said 300 times keeps tf 255 and its first 255 positions; a phrase among
+    them is still found, one only after them is not (documented limit)."""
+    body = " ".join(["mưa"] * 300 + ["rào", "bão", "lũ"])
+    root = tmp_path / "index"
+    rebuild(root, [Article(id="a", title="Mưa", body=[body]),
+                   Article(id="b", title="Bão lũ miền Trung", body=["Mưa rào rồi bão lũ."])],
+            procs=1)
+    eng = SearchEngine(root)
+    snap = eng.snapshot()
+    (docs, tfs, pos), = [p for p in snap.flat.positions("body", "mưa".encode())
+                         if 0 in p[0].tolist()]
+    assert tfs[docs.tolist().index(0)] == 255
+    assert pos[:255].tolist() == list(range(255))
+    assert [h.article.id for h in eng.search('"mưa mưa"').hits] == ["a"]
+    assert [h.article.id for h in eng.search('"mưa rào"').hits] == ["b"]  # a's is at 299
+    assert [h.article.id for h in eng.search('"mua rao"').hits] == ["b"]
+    snap.close()

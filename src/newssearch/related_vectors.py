@@ -68,7 +68,7 @@ class TopicVectors:
                  ids: list[str] | bytes, meta: dict):
         """``terms`` and ``ids`` may be their files' mapped bytes, split on first use: a worker
         whose space was saved for its generation and that folds in nothing never needs them
-        (7 MB of Python strings on the full corpus)."""
+        (13 MB with the term dict on the full corpus)."""
         self.proj, self.docs, self.meta = proj, docs, meta
         self._lists: dict[str, list[str] | bytes] = {"terms": terms, "ids": ids}
         self.head_weight = float(meta["head_weight"])

@@ -17,6 +17,7 @@ from . import evaluation
 from .commands import indexing, replicas
 from .commands import related as related_cmd
 from .commands.indexing import memory_option
+from .commands.paths import SafePath
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
@@ -29,7 +30,7 @@ DEFAULT_INDEX = os.environ.get("NEWSSEARCH_INDEX", "index")
 
 index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
-    type=click.Path(file_okay=False), help="Index directory (env NEWSSEARCH_INDEX).",
+    type=SafePath(file_okay=False), help="Index directory (env NEWSSEARCH_INDEX).",
 )
 
 
@@ -301,10 +302,10 @@ def stats_cmd(index_dir, as_json):
 
 
 @main.command("run-queries")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("queries", type=SafePath(exists=True, dir_okay=False))
 @index_option
 @click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), required=True,
+@click.option("--out", type=SafePath(dir_okay=False), required=True,
               help="TREC run file to write (qid Q0 docid rank score newssearch).")
 def run_queries_cmd(queries, index_dir, k, out):
     """Run every query of a JSON Lines file ({"qid", "query"}) and write a TREC run file."""
@@ -318,10 +319,10 @@ def run_queries_cmd(queries, index_dir, k, out):
 
 
 @main.command("eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
-@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@click.argument("queries", type=SafePath(exists=True, dir_okay=False))
+@click.argument("qrels", type=SafePath(exists=True, dir_okay=False))
 @index_option
-@click.option("--run", "run_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--run", "run_file", type=SafePath(exists=True, dir_okay=False),
               help="Score this run file instead of running the queries.")
 def eval_cmd(queries, qrels, index_dir, run_file):
     """MRR@10, success@1 and success@10 per query type."""

@@ -11,6 +11,7 @@ from ..bulk import DEFAULT_MEMORY_MB
 from ..errors import EXIT_OK, classify
 from ..indexer import optimize
 from ..store import IndexProblem
+from .paths import SafePath
 
 memory_option = click.option(
     "--memory", type=click.IntRange(min=64), default=DEFAULT_MEMORY_MB, show_default=True,
@@ -22,7 +23,7 @@ memory_option = click.option(
 
 
 @click.command("optimize")
-@click.option("--index", "index_dir", default=None, type=click.Path(file_okay=False),
+@click.option("--index", "index_dir", default=None, type=SafePath(file_okay=False),
               help="Index directory (default: env NEWSSEARCH_INDEX, else index).")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: all cores).")
 @memory_option

@@ -15,6 +15,7 @@ from ..querylang import QueryError
 from ..related import MAX_K, RelatedRequest, SeedText, related
 from ..search import SearchEngine
 from ..store import IndexProblem
+from .paths import SafePath
 
 
 def _fail(message: str, code: int) -> None:
@@ -33,11 +34,11 @@ def _seed_from_file(path: str) -> SeedText:
 
 @click.command("related")
 @click.argument("article_id", required=False)
-@click.option("--text", "text_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--text", "text_file", type=SafePath(exists=True, dir_okay=False),
               help="Instead of an indexed ARTICLE_ID: an unindexed article in a file, a raw "
                    "page (.txt) or JSON (one object with title, lead, body).")
 @click.option("--index", "index_dir", default=lambda: os.environ.get("NEWSSEARCH_INDEX", "index"),
-              show_default="index", type=click.Path(file_okay=False),
+              show_default="index", type=SafePath(file_okay=False),
               help="Index root (env NEWSSEARCH_INDEX).")
 @click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True,
               help="How many related articles.")

@@ -16,14 +16,15 @@ from ..export import articles_of, export_opensearch
 from ..manifest import verify, write_manifest
 from ..publish import frozen_build, publish
 from ..store import IndexProblem, WriteLock, current_build
+from .paths import SafePath
 
 index_opt = click.option(
     "--index", "index_dir", default=lambda: os.environ.get("NEWSSEARCH_INDEX", "index"),
-    show_default="index", type=click.Path(file_okay=False),
+    show_default="index", type=SafePath(file_okay=False),
     help="Index root (env NEWSSEARCH_INDEX).",
 )
 build_opt = click.option(
-    "--build", "build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--build", "build_dir", type=SafePath(exists=True, file_okay=False, path_type=Path),
     help="A build directory to use instead of the live build of --index "
          "(e.g. a replica's staging copy).",
 )
@@ -125,7 +126,7 @@ def _index_name(ctx, param, value: str) -> str:
 
 
 @click.command("export")
-@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("outdir", type=SafePath(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["opensearch"]), required=True,
               help="Target engine.")
 @index_opt

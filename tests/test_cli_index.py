@@ -183,3 +183,43 @@ def test_a_locked_index_fails_with_status_1(indexed, tmp_path: Path):
             assert res.exit_code == 1, args
             assert "error: Another newssearch process (pid" in res.stderr
     assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout
+
+
+def test_rebuild_with_related_vectors_keeps_them_aligned_and_published(tmp_path: Path):
+    """``--related-vectors``: the rebuild fits the topic vectors into the new build before it
+    is published (listed in its manifest, bound to its generation); an update and a delete
+    realign them with their generation; without the flag a rebuild writes none."""
+    from newssearch.manifest import read_manifest
+    from newssearch.related_vectors import TopicVectors
+    from newssearch.search import SearchEngine
+    from newssearch.store import current_build
+
+    root = tmp_path / "index"
+    res = run("index", "--rebuild", "--related-vectors", "--index", root, "--procs", "1",
+              SAMPLE_DIR)
+    assert res.exit_code == 0, res.output
+
+    def aligned() -> bool:
+        build = current_build(root).path
+        space = TopicVectors.load(build)
+        snap = SearchEngine(root).snapshot()
+        listed = {f.path for f in read_manifest(build).files}
+        ok = (space is not None and space.meta["version"] == snap.version
+              and space.meta["docs"] == int(snap.live.sum())
+              and "vectors/meta.json" in listed)
+        snap.close()
+        return ok
+
+    assert aligned()
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "vec-new", "title": "Mưa lớn ở Lai Châu",
+                               "body": ["Mưa lớn gây sạt lở ở huyện Phong Thổ."]},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("index", "--index", root, new).exit_code == 0
+    assert aligned()
+    assert run("delete", "--index", root, "vec-new").exit_code == 0
+    assert aligned()
+    assert run("verify", "--index", root).exit_code == 0
+    plain = tmp_path / "plain"
+    assert run("index", "--rebuild", "--index", plain, "--procs", "1", SAMPLE_DIR).exit_code == 0
+    assert TopicVectors.load(current_build(plain).path) is None

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from . import evaluation
+from . import evaluation, related_fit
 from .commands import indexing, replicas
 from .commands import related as related_cmd
-from .commands.indexing import memory_option
+from .commands.indexing import memory_option, vectors_option
 from .commands.paths import SafePath
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
@@ -108,7 +108,8 @@ def main() -> None:
               help="When another run is writing to the index, wait for it to finish "
                    "(default: refuse at once, naming its pid; exit 1).")
 @memory_option
-def index_cmd(paths, index_dir, full, procs, quiet, wait, memory):
+@vectors_option
+def index_cmd(paths, index_dir, full, procs, quiet, wait, memory, vectors):
     """Add or update articles from PATHS (files, directories, or - for JSON Lines on stdin).
 
     Raw page scrapes (.txt) and JSON Lines (.jsonl, .jsonl.gz) are read; directories are
@@ -136,9 +137,12 @@ def index_cmd(paths, index_dir, full, procs, quiet, wait, memory):
                   f"{'rebuilt (it is unchanged)' if full else 'created'}")
         with _Progress(count, "indexing") as prog:
             fn = rebuild if full else update
+            # An update keeps vectors aligned where the build has them (a no-op without).
             res = fn(root, articles, procs=procs, progress=prog, stage=prog.stage,
                      wait=(lambda msg: click.echo(msg, err=True)) if wait else None,
-                     memory_mb=memory)
+                     memory_mb=memory,
+                     maintain=related_fit.maintain if vectors or not (
+                         full or current_build(root) is None) else None)
     except IndexProblem as e:
         _fail_on(e)
     for line in report.summary_lines():
@@ -179,7 +183,7 @@ def parse_cmd(paths, quiet):
 def delete_cmd(ids, index_dir):
     """Delete articles by id. Exit status 3 when some ids were not in the index."""
     try:
-        done, missing = delete(Path(index_dir), ids)
+        done, missing = delete(Path(index_dir), ids, maintain=related_fit.maintain)
     except IndexProblem as e:
         _fail_on(e)
     for i in missing:

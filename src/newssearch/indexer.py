@@ -35,6 +35,11 @@ Progress = Callable[[int], None]
 Stage = Callable[[str], None]
 # Wait for another writer's lock (told who holds it) instead of refusing; None: refuse.
 WaitFor = Callable[[str], None] | None
+# Derived data kept beside a build (the related articles' topic vectors): called with the
+# root, the build, and None after a rebuild (everything new, the build not yet live) or the
+# ids whose text changed or went after an update; before the build's manifest is written,
+# so what it adds is published with it.
+Maintain = Callable[[Path, BuildInfo, list[str] | None], None] | None
 # Below this many changed articles an update runs in-process; above it, on all cores (a
 # worker costs a fork and an index open, about 0.1 s).
 PARALLEL_MIN = 500
@@ -96,6 +101,7 @@ def rebuild(
     stage: Stage | None = None,
     wait: WaitFor = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    maintain: Maintain = None,
 ) -> IndexResult:
     """Write all ``articles`` (any iterable: they are streamed, never all in memory) into a
     new build, then make it live in one atomic step."""
@@ -119,6 +125,10 @@ def rebuild(
             postings.write_merged(build.path)  # a fresh build: one set for all its segments
             res.total = res.added
             write_meta(build, articles=res.added, created=time.time())
+            if maintain:
+                if stage:
+                    stage("related vectors")
+                maintain(root, build, None)
             write_manifest(build.path)  # last: a build without one is never published
         with writing(root, f"The live index is unchanged; {build.name} is removed next run."):
             switch_to(build)
@@ -164,6 +174,7 @@ def update(
     stage: Stage | None = None,
     wait: WaitFor = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    maintain: Maintain = None,
 ) -> IndexResult:
     """Add new articles and replace changed ones by id; unchanged ones are skipped.
 
@@ -173,7 +184,7 @@ def update(
     t0 = time.perf_counter()
     if current_build(root) is None:
         return rebuild(root, articles, procs=procs, progress=progress, stage=stage,
-                       wait=wait, memory_mb=memory_mb)
+                       wait=wait, memory_mb=memory_mb, maintain=maintain)
     res = IndexResult()
     with WriteLock(root, wait=wait is not None, on_wait=wait):
         build, ix = open_build(root)
@@ -197,6 +208,8 @@ def update(
                 _write(ix, build.path, todo, budget,
                        budget.workers > 1 and len(todo) >= PARALLEL_MIN, progress, stage)
                 postings.write_tail(build.path)  # the added segments' sets as one
+                if maintain:
+                    maintain(root, build, [a.id for a, _, exists in todo if exists])
                 _refresh_meta(build, ix)
         res.total = len(known) + res.added
     res.build = build.name
@@ -204,7 +217,8 @@ def update(
     return res
 
 
-def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+def delete(root: Path, ids: Iterable[str], maintain: Maintain = None
+           ) -> tuple[list[str], list[str]]:
     """Delete articles by id. Returns (deleted, not found)."""
     if current_build(root) is None:
         raise NoIndexError(f"No index at {root}: nothing to delete.")
@@ -223,6 +237,8 @@ def delete(root: Path, ids: Iterable[str]) -> tuple[list[str], list[str]]:
             raise
         postings.sync(build.path)  # drops the flat sets of segments merged away
         postings.write_tail(build.path)
+        if maintain and done:
+            maintain(root, build, done)
         _refresh_meta(build, ix)
     return done, missing
 
@@ -245,9 +261,10 @@ def stored_articles(root: Path) -> Iterator[Article]:
 
 
 def optimize(root: Path, procs: int | None = None,
-             memory_mb: int = DEFAULT_MEMORY_MB) -> IndexResult:
+             memory_mb: int = DEFAULT_MEMORY_MB, maintain: Maintain = None) -> IndexResult:
     """Rebuild the live index from its own stored articles into a new build and switch to
     it: one merged set of segments, no deletions. Updates wait for the lock meanwhile."""
     if current_build(root) is None:
         raise NoIndexError(f"No index at {root}: nothing to optimize.")
-    return rebuild(root, stored_articles(root), procs=procs, memory_mb=memory_mb)
+    return rebuild(root, stored_articles(root), procs=procs, memory_mb=memory_mb,
+                   maintain=maintain)

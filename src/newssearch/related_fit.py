@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from .analysis import stopwords
 from .related_vectors import SnapshotVectors, TopicVectors
 from .schema import PART_FIELDS, TEXT_PARTS
 from .search.snapshot import Snapshot
+from .store import BuildInfo
 
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -202,3 +204,18 @@ def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
             "folded": int(space.meta.get("folded", 0)) + folded}
     TopicVectors(space.terms, np.asarray(space.proj), docs, ids, meta).save(snap.build.path)
     return folded
+
+
+def maintain(root: Path, build: BuildInfo, changed: list[str] | None) -> None:
+    """The indexer's hook (``indexer.Maintain``): after a rebuild (``changed`` None) fit the
+    space into the new build; after an update or delete realign it, if the build has one."""
+    if changed is not None and TopicVectors.load(build.path) is None:
+        return
+    snap = Snapshot(root, build=build)
+    try:
+        if changed is None:
+            write_vectors(snap)
+        else:
+            refresh_vectors(snap, changed)
+    finally:
+        snap.close()

@@ -168,9 +168,10 @@ def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[str]:
     return removed
 
 
-def open_build(root: Path):
-    """Open the live Whoosh index, checking that this code can read it."""
-    build = current_build(root)
+def open_build(root: Path, build: BuildInfo | None = None):
+    """Open the live Whoosh index (or ``build`` of ``root``, e.g. one not yet switched to),
+    checking that this code can read it."""
+    build = build or current_build(root)
     if build is None:
         raise NoIndexError(
             f"No index at {root}. Build one with: newssearch index --index {root} PATH..."

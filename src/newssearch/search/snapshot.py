@@ -20,7 +20,7 @@ from whoosh.codec.whoosh3 import byte_to_length
 from ..model import Article
 from ..postings import FlatPostings
 from ..schema import TEXT_PARTS, article_from_stored
-from ..store import open_build
+from ..store import BuildInfo, open_build
 from ..whoosh_compat import length_bytes
 from .cache import BoundedCache
 from .columns import load_columns
@@ -106,9 +106,10 @@ def _find(docs: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Snapshot:
     """Everything search needs from one index generation."""
 
-    def __init__(self, root: Path, config: RankingConfig | None = None):
+    def __init__(self, root: Path, config: RankingConfig | None = None,
+                 build: BuildInfo | None = None):
         self.config = config or RankingConfig()
-        self.build, self.ix = open_build(root)
+        self.build, self.ix = open_build(root, build)
         self.generation = self.ix.latest_generation()
         self.version = f"{self.build.name}.{self.generation}"
         self.searcher = self.ix.searcher()

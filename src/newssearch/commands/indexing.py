@@ -17,8 +17,8 @@ from .paths import SafePath
 vectors_option = click.option(
     "--related-vectors", "vectors", is_flag=True, envvar="NEWSSEARCH_RELATED_VECTORS",
     help="After the build, fit the topic vectors that make related articles more coherent "
-         "(env NEWSSEARCH_RELATED_VECTORS=1). Costs about a quarter more time and up to "
-         "1 GB more memory on a large rebuild; later updates keep the vectors aligned.",
+         "(env NEWSSEARCH_RELATED_VECTORS=1). A rebuild takes about a fifth longer; later "
+         "updates keep the vectors aligned.",
 )
 
 memory_option = click.option(

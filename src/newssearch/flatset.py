@@ -82,14 +82,6 @@ class FlatSet:
             return None
         return cls(**arrays, lex=lex)
 
-    def rows(self, key: np.uint64) -> tuple[int, int]:
-        """Rows ``[i, j)`` of the term with ``key`` (empty when absent)."""
-        i = int(np.searchsorted(self.keys, key))
-        j = i
-        while j < len(self.keys) and self.keys[j] == key:
-            j += 1
-        return i, j
-
     def positions(self, row: int) -> np.ndarray | None:
         """The term's positions, postings end to end (None: a term kept without)."""
         a, b = int(self.pstarts[row]), int(self.pstarts[row + 1])

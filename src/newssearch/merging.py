@@ -4,8 +4,8 @@ Why a policy: each update commits at least one new segment, and a daily cron job
 up hundreds, each one more place for a phrase, a prefix or a stored document to be looked up.
 Merging is done by Whoosh for stored fields and keyword postings (``add_reader``) and from
 each segment's flat set for the text postings, so it never touches the big segments of a
-rebuild: the merged set (``postings._merged``) covers them, their own sets are gone. The segments updates add
-are grouped in tiers by size (tier k: up to ``TIER_BASE * FANOUT**k`` articles); when a tier
+rebuild: the merged set (``postings._merged``) covers them, their own sets are gone. The
+segments updates add are grouped in tiers by size (tier k: up to ``TIER_BASE * FANOUT**k`` articles); when a tier
 holds ``FANOUT`` segments they become one of the next tier. So at most ``FANOUT - 1``
 segments wait per tier, tiers grow logarithmically with the articles added, and each added
 article is re-written about once per tier. Segments whose articles were all deleted are
@@ -24,6 +24,7 @@ from whoosh.reading import SegmentReader
 
 from . import postings
 from .flatset import read_terms
+from .whoosh_compat import live_docs
 
 FANOUT = 8
 TIER_BASE = 1000  # articles: segments up to this size are tier 0
@@ -84,7 +85,7 @@ def _add_segment(writer, reader: SegmentReader, build_path: Path) -> None:
     if fs is None:
         raise RuntimeError(f"segment {reader.segment().segment_id()} of {build_path} has no "
                            "flat postings to merge; rebuild the index")
-    live = np.fromiter((not reader.is_deleted(d) for d in range(n)), dtype=bool, count=n)
+    live = live_docs(reader)
     docmap = np.where(live, writer.docnum + np.cumsum(live) - 1, -1)
     writer.add_reader(reader)
     writer.pool.add_flat(read_terms(fs, docmap=docmap))

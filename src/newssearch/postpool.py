@@ -2,8 +2,8 @@
 
 Why: Whoosh's ``PostingPool`` keeps every posting as a tuple of five Python objects (about
 200 bytes each) and sorts the tuples; a writer of 24,000 news articles peaked at 2.6 GB.
-Here a posting costs about 24 bytes (term id, docnum, weight, offset into one byte buffer of
-values), the sort is one numpy argsort, and the same sorted arrays give the flat set of the
+Here a posting costs about 32 bytes (term id, docnum, weight, two offsets into one byte
+buffer of values), the sort is one numpy argsort, and the same sorted arrays give the flat set of the
 text fields (``flatset.py``: their only copy) and the Whoosh segment's postings of the
 other fields (through the codec's field writer). ``nbytes`` lets a writer flush a segment
 when its share of the memory budget is used.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.filedb import structfile
@@ -104,6 +105,15 @@ def create_index(path, schema) -> windex.Index:
     """Create an empty Whoosh index at ``path`` (segments read in place once written)."""
     install()
     return windex.create_in(str(path), schema)
+
+
+def live_docs(seg) -> np.ndarray:
+    """Which of a segment reader's docnums are live (Whoosh's readers cannot list their
+    deletions, only test them one by one)."""
+    n = seg.doc_count_all()
+    if not seg.has_deletions():
+        return np.ones(n, dtype=bool)
+    return np.fromiter((not seg.is_deleted(d) for d in range(n)), dtype=bool, count=n)
 
 
 def read_column(leaves: list, n: int, name: str) -> list:

@@ -21,7 +21,7 @@ from ..model import Article
 from ..postings import FlatPostings
 from ..schema import TEXT_PARTS, article_from_stored
 from ..store import BuildInfo, open_build
-from ..whoosh_compat import length_bytes
+from ..whoosh_compat import length_bytes, live_docs
 from .cache import BoundedCache
 from .columns import load_columns
 from .config import RankingConfig
@@ -119,9 +119,7 @@ class Snapshot:
         self.live = np.ones(n, dtype=bool)
         for seg, off in self.leaves:  # Whoosh's readers cannot list their deletions
             if seg.has_deletions():
-                cnt = seg.doc_count_all()
-                self.live[off : off + cnt] = np.fromiter(
-                    (not seg.is_deleted(d) for d in range(cnt)), dtype=bool, count=cnt)
+                self.live[off : off + seg.doc_count_all()] = live_docs(seg)
         self.doc_count = int(self.live.sum())
         # Flat postings written beside each segment, where present (see postings.py).
         self.flat = FlatPostings(self.leaves, self.build.path)

@@ -251,3 +251,16 @@ def test_posted_text_and_articles_added_after_the_fit(related_index, fitted, tmp
     again = TopicVectors.of(SearchEngine(root).snapshot())
     assert again.row[d] >= 0 and len(again.space.ids) == snap.doc_count
     assert np.allclose(again.of_doc(d), vec.of_doc(d), atol=1e-2)
+
+
+def test_web_warm_up_binds_the_vectors(fitted, engine):
+    """A worker's warm-up (web.warm) loads the build's vectors, so its first related request
+    costs what later ones do; a build without them warms as before."""
+    from newssearch.related_vectors import EXTRA_KEY
+    from newssearch.web.warm import warm
+
+    with_vectors = SearchEngine(fitted[0])
+    assert warm(with_vectors) is not None
+    slot = with_vectors.snapshot().extras[EXTRA_KEY]
+    assert slot.done and slot.value is not None
+    assert warm(engine) is not None and engine.snapshot().extras[EXTRA_KEY].value is None

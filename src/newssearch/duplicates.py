@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import unicodedata
 import zlib
 from collections import defaultdict
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import PART_RE, normalize
+from .once import Once
 from .whoosh_compat import read_column
 
 if TYPE_CHECKING:  # search folds its results with this module: no import cycle
@@ -166,7 +166,7 @@ class DuplicateIndex:
     def of(cls, snap: Snapshot) -> DuplicateIndex:
         """The detector of ``snap``'s generation, built on first use (once per generation)."""
         with snap.extras_lock:
-            slot = snap.extras.setdefault(EXTRA_KEY, _Slot())
+            slot = snap.extras.setdefault(EXTRA_KEY, Once())
         return slot.get(lambda: cls.build(snap))
 
     @classmethod
@@ -287,18 +287,3 @@ class DuplicateIndex:
                     if self.has_sig[d] and similarity(self.sigs[d], sig) >= MIN_JACCARD:
                         found.add(int(d))
         return sorted(d for d in found if self.live[d])
-
-
-class _Slot:
-    """Builds a value once, under its own lock (not the snapshot's: a build takes seconds)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.value: DuplicateIndex | None = None
-
-    def get(self, make) -> DuplicateIndex:
-        if self.value is None:
-            with self.lock:
-                if self.value is None:
-                    self.value = make()
-        return self.value

@@ -22,12 +22,12 @@ import math
 import mmap
 import os
 import secrets
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from .analysis import analyze
+from .once import Once
 from .search.snapshot import Snapshot
 
 DIR = "vectors"
@@ -135,7 +135,7 @@ class TopicVectors:
     def of(cls, snap: Snapshot) -> SnapshotVectors | None:
         """The space of ``snap``'s build with its docnum map, loaded once per generation."""
         with snap.extras_lock:
-            slot = snap.extras.setdefault(EXTRA_KEY, _Once())
+            slot = snap.extras.setdefault(EXTRA_KEY, Once())
         return slot.get(lambda: cls.bind(snap))
 
     @classmethod
@@ -158,23 +158,6 @@ class TopicVectors:
             return np.zeros(self.proj.shape[1], dtype=np.float32)
         v = np.asarray(tf, dtype=np.float32) @ self.proj[rows].astype(np.float32)
         return unit(v)
-
-
-class _Once:
-    """A value made once under its own lock (not the snapshot's: binding reads the ids)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.done = False
-        self.value: SnapshotVectors | None = None
-
-    def get(self, make) -> SnapshotVectors | None:
-        if not self.done:
-            with self.lock:
-                if not self.done:
-                    self.value = make()
-                    self.done = True
-        return self.value
 
 
 class SnapshotVectors:

@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..duplicates import DuplicateIndex
+from ..related_vectors import TopicVectors
 from ..search import SearchEngine
 from ..search.snapshot import Snapshot
 from ..search.spelling import prepare
@@ -64,6 +65,7 @@ def warm(engine: SearchEngine) -> float | None:
         engine.suggest("phong th")
         engine.stats()
         DuplicateIndex.of(snap)  # related articles' copy detector: seconds on a full corpus
+        TopicVectors.of(snap)  # their topic vectors, when the build has them
     except IndexProblem as e:
         log.warning("not warmed: %s", e)
         return None
@@ -74,14 +76,15 @@ def warm(engine: SearchEngine) -> float | None:
 
 
 def warm_generation(engine: SearchEngine, snap: Snapshot) -> None:
-    """The engine's hook for a new generation after a swap: its caches and the duplicate
-    detector are built, and a few searches run on it, before it replaces the live one (the
-    old one answers meanwhile)."""
+    """The engine's hook for a new generation after a swap: its caches, the duplicate
+    detector and the related articles' topic vectors are built, and a few searches run on
+    it, before it replaces the live one (the old one answers meanwhile)."""
     t0 = time.perf_counter()
     prepare(snap)
     for q in WARM_QUERIES:
         engine.search_on(snap, q, per_page=10)
     DuplicateIndex.of(snap)
+    TopicVectors.of(snap)
     log.info("warmed new index %s in %.2f s", snap.version, time.perf_counter() - t0)
 
 

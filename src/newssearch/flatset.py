@@ -96,6 +96,14 @@ class FlatSet:
     def entry(self, i: int) -> bytes:
         return bytes(self.lex[int(self.lexoff[i]):int(self.lexoff[i + 1])])
 
+    def entries(self) -> list[bytes]:
+        """The whole lexicon (``field NUL term``, sorted)."""
+        return [self.entry(i) for i in range(len(self.lexoff) - 1)]
+
+    def variant_pairs(self) -> np.ndarray:
+        """The folded -> exact table as (folded key, exact key) rows."""
+        return np.stack([np.asarray(self.vkeys), np.asarray(self.vexact)], axis=1)
+
     def terms(self, fieldname: str, prefix: bytes = b"") -> Iterator[bytes]:
         """The field's terms starting with ``prefix``, in byte order."""
         head = lex_entry(fieldname, prefix)
@@ -168,26 +176,43 @@ def write(out: Path, t: Terms, doc_count: int) -> int:
     in docnum order (a stable sort keeps them so)."""
     order = np.argsort(t.keys, kind="stable")
     keys, starts, pstarts = _collapse(t.keys[order], t.sizes[order], t.psizes[order])
-    lexoff = np.zeros(len(t.lex) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in t.lex], out=lexoff[1:])
-    vp = np.unique(t.vpairs, axis=0) if len(t.vpairs) else t.vpairs
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = _staging(out)
     g = gather(t.sizes, order)
     arrays = {"keys": keys, "starts": starts, "docs": t.docs[g],
               "tfs": np.minimum(t.tfs, MAX_TF)[g], "pstarts": pstarts,
-              "pos": t.pos[gather(t.psizes, order)], "lexoff": lexoff, "vkeys": vp[:, 0],
-              "vexact": vp[:, 1]}
+              "pos": t.pos[gather(t.psizes, order)]}
     for name, arr in arrays.items():
         np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=DTYPES[name]))
-    (tmp / "lex.bin").write_bytes(b"".join(t.lex))
-    (tmp / "meta.json").write_text(json.dumps(
-        {"version": VERSION, "doc_count": doc_count, "terms": len(keys),
-         "postings": int(starts[-1]), "positions": int(pstarts[-1])}))
+    _save_tables(tmp, t.lex, t.vpairs)
+    _publish(tmp, out, {"doc_count": doc_count, "terms": len(keys),
+                        "postings": int(starts[-1]), "positions": int(pstarts[-1])})
+    return int(starts[-1])
+
+
+def _staging(out: Path) -> Path:
+    """An empty temporary directory beside ``out`` to write a set into."""
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def _save_tables(tmp: Path, lex: list[bytes], vpairs: np.ndarray) -> None:
+    """The lexicon (sorted, unique entries) and the folded -> exact table (any order)."""
+    lexoff = np.zeros(len(lex) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in lex], out=lexoff[1:])
+    np.save(tmp / "lexoff.npy", lexoff)
+    (tmp / "lex.bin").write_bytes(b"".join(lex))
+    vp = np.unique(vpairs, axis=0) if len(vpairs) else vpairs
+    np.save(tmp / "vkeys.npy", np.ascontiguousarray(vp[:, 0], dtype=np.uint64))
+    np.save(tmp / "vexact.npy", np.ascontiguousarray(vp[:, 1], dtype=np.uint64))
+
+
+def _publish(tmp: Path, out: Path, meta: dict) -> None:
+    """Write the meta and rename the set into place: readers never see half of one."""
+    (tmp / "meta.json").write_text(json.dumps({"version": VERSION, **meta}))
     shutil.rmtree(out, ignore_errors=True)
     os.rename(tmp, out)
-    return int(starts[-1])
 
 
 def _collapse(skeys: np.ndarray, sizes: np.ndarray, psizes: np.ndarray
@@ -204,32 +229,25 @@ def _collapse(skeys: np.ndarray, sizes: np.ndarray, psizes: np.ndarray
     return skeys[first], starts[cut], pstarts[cut]
 
 
-def read_terms(s: FlatSet, docmap: np.ndarray | None = None, offset: int = 0) -> Terms:
+def read_terms(s: FlatSet, docmap: np.ndarray) -> Terms:
     """Everything in ``s`` as :class:`Terms`, docnums through ``docmap`` (old -> new, -1:
-    dropped, with its positions) or shifted by ``offset``."""
+    dropped, with its positions)."""
     sizes = np.diff(np.asarray(s.starts))
     psizes = np.diff(np.asarray(s.pstarts))
-    docs = np.asarray(s.docs)
     tfs = np.asarray(s.tfs)
     pos = np.asarray(s.pos)
-    if docmap is None:
-        docs = docs + np.int32(offset)
-    else:
-        new = docmap[docs]
-        keep = new >= 0
-        if not keep.all():
-            term_of = np.repeat(np.arange(len(sizes)), sizes)
-            has_pos = (psizes > 0)[term_of]
-            pkeep = np.repeat(keep, np.where(has_pos, tfs, 0).astype(np.int64))
-            pos = pos[pkeep]
-            psizes = np.bincount(term_of[has_pos], weights=np.where(keep, tfs, 0)[has_pos],
-                                 minlength=len(sizes)).astype(np.int64)
-            sizes = np.bincount(term_of[keep], minlength=len(sizes)).astype(np.int64)
-            tfs = tfs[keep]
-        docs = new[keep].astype(np.int32)
-    lex = [s.entry(i) for i in range(len(s.lexoff) - 1)]
-    vpairs = np.stack([np.asarray(s.vkeys), np.asarray(s.vexact)], axis=1)
-    return Terms(np.asarray(s.keys), sizes, docs, tfs, psizes, pos, lex, vpairs)
+    new = docmap[np.asarray(s.docs)]
+    keep = new >= 0
+    if not keep.all():
+        term_of = np.repeat(np.arange(len(sizes)), sizes)
+        has_pos = (psizes > 0)[term_of]
+        pos = pos[np.repeat(keep, np.where(has_pos, tfs, 0).astype(np.int64))]
+        psizes = np.bincount(term_of[has_pos], weights=np.where(keep, tfs, 0)[has_pos],
+                             minlength=len(sizes)).astype(np.int64)
+        sizes = np.bincount(term_of[keep], minlength=len(sizes)).astype(np.int64)
+        tfs = tfs[keep]
+    return Terms(np.asarray(s.keys), sizes, new[keep].astype(np.int32), tfs, psizes, pos,
+                 s.entries(), s.variant_pairs())
 
 
 def combine(parts: list[Terms]) -> Terms:
@@ -270,9 +288,7 @@ def merge_files(sets: list[tuple[Path, FlatSet, int]], out: Path, doc_count: int
     for k in range(nparts):  # first pass: distinct keys, for the output headers
         nterms += len(np.unique(np.concatenate(
             [s.keys[rw[k]:rw[k + 1]] for (_, s, _), rw in zip(sets, rows)])))
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = _staging(out)
     with _NpyWriter(tmp / "keys.npy", np.uint64, nterms) as o_keys, \
             _NpyWriter(tmp / "starts.npy", np.int64, nterms + 1) as o_starts, \
             _NpyWriter(tmp / "docs.npy", np.int32, total) as o_docs, \
@@ -299,22 +315,10 @@ def merge_files(sets: list[tuple[Path, FlatSet, int]], out: Path, doc_count: int
             o_pos.write(pos[gather(psizes, order)])
             done += int(starts[-1])
             pdone += int(pstarts[-1])
-    lex = sorted(set().union(*([s.entry(i) for i in range(len(s.lexoff) - 1)]
-                               for _, s, _ in sets)))
-    lexoff = np.zeros(len(lex) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in lex], out=lexoff[1:])
-    np.save(tmp / "lexoff.npy", lexoff)
-    (tmp / "lex.bin").write_bytes(b"".join(lex))
-    vp = np.concatenate([np.stack([np.asarray(s.vkeys), np.asarray(s.vexact)], axis=1)
-                         for _, s, _ in sets])
-    vp = np.unique(vp, axis=0) if len(vp) else vp
-    np.save(tmp / "vkeys.npy", np.ascontiguousarray(vp[:, 0], dtype=np.uint64))
-    np.save(tmp / "vexact.npy", np.ascontiguousarray(vp[:, 1], dtype=np.uint64))
-    (tmp / "meta.json").write_text(json.dumps(
-        {"version": VERSION, "doc_count": doc_count, "terms": nterms, "postings": total,
-         "positions": ptotal, **meta}))
-    shutil.rmtree(out, ignore_errors=True)
-    os.rename(tmp, out)
+    _save_tables(tmp, sorted(set().union(*(s.entries() for _, s, _ in sets))),
+                 np.concatenate([s.variant_pairs() for _, s, _ in sets]))
+    _publish(tmp, out, {"doc_count": doc_count, "terms": nterms, "postings": total,
+                        "positions": ptotal, **meta})
 
 
 def _chunk(s: FlatSet, a: int, b: int, files: dict, off: int) -> tuple[np.ndarray, ...]:

@@ -197,7 +197,7 @@ def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
             ids.append(space.ids[row[d]])
             continue
         a = snap.article(int(d))
-        docs[i] = space.fold(a.title, a.lead, "\n".join([*a.captions, *a.body]))
+        docs[i] = space.fold_article(a)
         ids.append(a.id)
         folded += 1
     meta = {**space.meta, "version": snap.version, "docs": len(live),

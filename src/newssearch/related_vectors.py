@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import analyze
+from .model import Article
 from .once import Once
+from .schema import indexed_body
 from .search.snapshot import Snapshot
 
 DIR = "vectors"
@@ -144,6 +146,10 @@ class TopicVectors:
         return SnapshotVectors(snap, space) if space is not None else None
 
     # -- folding in --------------------------------------------------------------------------
+    def fold_article(self, a: Article) -> np.ndarray:
+        """An indexed article's vector from its text, as the fit saw it (byline included)."""
+        return self.fold(a.title, a.lead or "", indexed_body(a))
+
     def fold(self, title: str, lead: str, body: str) -> np.ndarray:
         """The unit vector of a text not in the fit (zero when it has no known term)."""
         if self._index is None:
@@ -182,10 +188,7 @@ class SnapshotVectors:
         if r >= 0:
             return self.space.docs[r].astype(np.float32)
 
-        def make() -> np.ndarray:
-            a = self.snap.article(d)
-            return self.space.fold(a.title, a.lead, "\n".join([*a.captions, *a.body]))
-        return self.folded.get_or_make(d, make)
+        return self.folded.get_or_make(d, lambda: self.space.fold_article(self.snap.article(d)))
 
     def cosines(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """Cosine of unit vector ``q`` with each docnum of ``cand``."""

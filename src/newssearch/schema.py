@@ -185,7 +185,7 @@ def doc_fields(article: Article, content_hash: str | None = None,
     """The Whoosh document for an article: every field an article page needs is stored.
     With ``schema`` (an existing index's), only the fields it has: an index written by an
     earlier version keeps its own field set until its next rebuild."""
-    body = "\n".join([*article.captions, *article.body])
+    body = indexed_body(article)
     tags = [t for t in article.tags if t]
     d = {
         "id": article.id,
@@ -221,6 +221,11 @@ def doc_fields(article: Article, content_hash: str | None = None,
     if schema is not None:
         d = {k: v for k, v in d.items() if k in schema}
     return d
+
+
+def indexed_body(article: Article) -> str:
+    """The text the body fields index: captions, then the body's paragraphs."""
+    return "\n".join([*article.captions, *article.body])
 
 
 def facet_key(value: str) -> str:

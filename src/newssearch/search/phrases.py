@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..flatset import runs
-from .snapshot import Snapshot
+from .snapshot import Snapshot, find
 
 PHRASE_CACHE = 5000  # cached index-wide phrase results per generation
 # Syllables whose position pieces are kept per generation (views of the map, and for an
@@ -72,16 +72,9 @@ def _holding_all(snap: Snapshot, lists: list, cand: np.ndarray | None) -> np.nda
     for pieces in lists:
         there = np.zeros(len(docs), dtype=bool)
         for d, _, _ in pieces:
-            there |= _where(d, docs)[1]
+            there |= find(d, docs)[1]
         docs = docs[there]
     return docs
-
-
-def _where(d: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For sorted ``docs``: where each sits in the sorted list ``d``, and whether it does."""
-    idx = np.searchsorted(d, docs)
-    np.minimum(idx, len(d) - 1, out=idx)
-    return idx, d[idx] == docs
 
 
 def _pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], docs: np.ndarray,
@@ -89,7 +82,7 @@ def _pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], docs: np.nda
     """Unique ``doc << SHIFT | position + shift`` of a syllable's occurrences in ``docs``."""
     got = []
     for d, tf, pos in pieces:
-        idx, hit = _where(d, docs)
+        idx, hit = find(d, docs)
         idx = idx[hit]
         if not len(idx):
             continue

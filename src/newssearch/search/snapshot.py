@@ -82,7 +82,7 @@ class Postings:
         there = np.zeros(len(cand), dtype=bool)
         norm = self.norm.take(cand)
         for d, tf in self.pieces:
-            idx, hit = _find(d, cand)
+            idx, hit = find(d, cand)
             out += norm * tf.take(idx) * hit
             there |= hit
         return out, there
@@ -91,11 +91,11 @@ class Postings:
         """Which of the sorted int32 candidates hold the term."""
         there = np.zeros(len(cand), dtype=bool)
         for d, _ in self.pieces:
-            there |= _find(d, cand)[1]
+            there |= find(d, cand)[1]
         return there
 
 
-def _find(docs: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def find(docs: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted candidates: where each would sit in ``docs`` (clipped), and whether it is
     there."""
     idx = docs.searchsorted(cand)

@@ -26,10 +26,13 @@ def main() -> None:
     ap.add_argument("--index", required=True)
     ap.add_argument("--dims", type=int, default=VectorConfig.dims)
     ap.add_argument("--power-iters", type=int, default=VectorConfig.power_iters)
+    ap.add_argument("--skip", type=int, default=VectorConfig.skip,
+                    help="leading SVD components left out (0: keep the common direction)")
+    ap.add_argument("--seed", type=int, default=VectorConfig.seed, help="of the randomized SVD")
     ap.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
     args = ap.parse_args()
-    cfg = dataclasses.replace(VectorConfig(), dims=args.dims,
-                              power_iters=args.power_iters)
+    cfg = dataclasses.replace(VectorConfig(), dims=args.dims, power_iters=args.power_iters,
+                              skip=args.skip, seed=args.seed)
     snap = SearchEngine(args.index).snapshot()
     print(f"index {args.index}: {snap.doc_count} articles; {cfg}")
     space, report = fit_vectors(snap, cfg)

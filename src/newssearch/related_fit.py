@@ -37,6 +37,9 @@ class VectorConfig:
     max_df_share: float = 0.5
     power_iters: int = 4  # of the randomized SVD
     seed: int = 0
+    # Leading components left out: the first is the direction every article shares (the
+    # corpus' common vocabulary) and pulls articles of any section together.
+    skip: int = 1
 
 
 @dataclass
@@ -156,12 +159,14 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     vals = (vals / norms[rows]).astype(np.float32)
     x = _Sparse(pos[rows], cols, vals, (len(live), len(terms)))
     del rows, cols, vals
-    dims = min(cfg.dims, len(live) - 1, len(terms) - 1)
-    coords, v = randomized_svd(x, dims, cfg.power_iters, cfg.seed)
+    skip = min(cfg.skip, max(min(len(live), len(terms)) - 2, 0))
+    dims = min(cfg.dims, len(live) - 1 - skip, len(terms) - 1 - skip)
+    coords, v = randomized_svd(x, dims + skip, cfg.power_iters, cfg.seed)
+    coords, v = coords[:, skip:], np.ascontiguousarray(v[:, skip:])
     docs = coords / np.maximum(np.linalg.norm(coords, axis=1, keepdims=True), 1e-12)
     proj = (v * idf[:, None]).astype(np.float16)  # tf-idf -> space; scale cancels in a unit vector
     ids = [snap.article(int(d)).id for d in live]
-    meta = {**asdict(cfg), "dims": dims, "docs": len(live), "terms": len(terms),
+    meta = {**asdict(cfg), "dims": dims, "skip": skip, "docs": len(live), "terms": len(terms),
             "version": snap.version}
     space = TopicVectors(terms, proj, docs.astype(np.float16), ids, meta)
     return space, FitReport(len(live), len(terms), dims, time.perf_counter() - t0, nnz)

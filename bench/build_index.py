@@ -1,6 +1,7 @@
 """Full build benchmark over the shared corpora: wall time, articles/s, peak RSS, size.
 
     python bench/build_index.py [--out DIR] [--procs N] [--memory MB] [--limit N]
+                                [--related-vectors]
 
 Articles are streamed from the files into the rebuild (as ``newssearch index --rebuild``
 does), so the parent holds no corpus. Peak RSS is the sampled sum over the process tree
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from rss import TreePeak
 
+from newssearch import related_fit
 from newssearch.bulk import DEFAULT_MEMORY_MB
 from newssearch.indexer import rebuild, update
 from newssearch.ingest import IngestReport, iter_articles
@@ -55,6 +57,8 @@ def main() -> None:
     ap.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, help="budget, MB")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--no-rerun", action="store_true")
+    ap.add_argument("--related-vectors", action="store_true",
+                    help="fit the topic vectors into the build (as the CLI's default)")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: this benchmark needs ../shared/data beside the project")
@@ -65,7 +69,8 @@ def main() -> None:
     cpu0 = cpu_seconds()
     with TreePeak() as peak:
         res = rebuild(out, articles(paths, args.limit), procs=args.procs,
-                      memory_mb=args.memory)
+                      memory_mb=args.memory,
+                      maintain=related_fit.maintain if args.related_vectors else None)
     dt = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
     print(f"build: {res.added} articles in {dt:.1f}s = {res.added / dt:.1f} articles/s "

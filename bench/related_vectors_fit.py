@@ -1,6 +1,6 @@
 """Fit the related articles' topic vectors (LSA) on an index and save them beside its build.
 
-    python bench/related_vectors_fit.py --index DIR [--dims 100] [--power-iters 4] [--dry-run]
+    python bench/related_vectors_fit.py --index DIR [--dims 100] [--skip 1] [--seed 0] [--dry-run]
 
 Prints the time of each step, the vocabulary and matrix sizes, the files' bytes, the peak
 RSS and how long a loaded space takes to fold in a 5,000-character text. The index must be
@@ -25,17 +25,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True)
     ap.add_argument("--dims", type=int, default=VectorConfig.dims)
-    ap.add_argument("--power-iters", type=int, default=VectorConfig.power_iters)
     ap.add_argument("--skip", type=int, default=VectorConfig.skip,
                     help="leading SVD components left out (0: keep the common direction)")
-    ap.add_argument("--seed", type=int, default=VectorConfig.seed, help="of the randomized SVD")
+    ap.add_argument("--seed", type=int, default=VectorConfig.seed, help="of ARPACK's start vector")
     ap.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
     args = ap.parse_args()
-    cfg = dataclasses.replace(VectorConfig(), dims=args.dims, power_iters=args.power_iters,
-                              skip=args.skip, seed=args.seed)
+    cfg = dataclasses.replace(VectorConfig(), dims=args.dims, skip=args.skip, seed=args.seed)
     snap = SearchEngine(args.index).snapshot()
     print(f"index {args.index}: {snap.doc_count} articles; {cfg}")
-    space, report = fit_vectors(snap, cfg)
+    fitted = fit_vectors(snap, cfg)
+    if fitted is None:
+        raise SystemExit("too few articles or shared terms to fit")
+    space, report = fitted
     print(f"fit: {report.docs} articles x {report.terms} terms ({report.nnz} nonzeros), "
           f"{report.dims} dims in {report.seconds:.1f} s; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -185,18 +185,19 @@ def test_a_locked_index_fails_with_status_1(indexed, tmp_path: Path):
     assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout
 
 
-def test_rebuild_with_related_vectors_keeps_them_aligned_and_published(tmp_path: Path):
-    """``--related-vectors``: the rebuild fits the topic vectors into the new build before it
-    is published (listed in its manifest, bound to its generation); an update and a delete
-    realign them with their generation; without the flag a rebuild writes none."""
+def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """By default a rebuild fits the topic vectors into the new build before it is published
+    (listed in its manifest, bound to its generation); an update and a delete realign them
+    with their generation; ``--no-related-vectors`` or NEWSSEARCH_RELATED_VECTORS=0 builds
+    without them."""
     from newssearch.manifest import read_manifest
     from newssearch.related_vectors import TopicVectors
     from newssearch.search import SearchEngine
     from newssearch.store import current_build
 
     root = tmp_path / "index"
-    res = run("index", "--rebuild", "--related-vectors", "--index", root, "--procs", "1",
-              SAMPLE_DIR)
+    res = run("index", "--rebuild", "--index", root, "--procs", "1", SAMPLE_DIR)
     assert res.exit_code == 0, res.output
 
     def aligned() -> bool:
@@ -221,5 +222,9 @@ def test_rebuild_with_related_vectors_keeps_them_aligned_and_published(tmp_path:
     assert aligned()
     assert run("verify", "--index", root).exit_code == 0
     plain = tmp_path / "plain"
-    assert run("index", "--rebuild", "--index", plain, "--procs", "1", SAMPLE_DIR).exit_code == 0
+    assert run("index", "--no-related-vectors", "--index", plain, "--procs", "1",
+               SAMPLE_DIR).exit_code == 0
     assert TopicVectors.load(current_build(plain).path) is None
+    monkeypatch.setenv("NEWSSEARCH_RELATED_VECTORS", "0")
+    assert run("optimize", "--index", root).exit_code == 0
+    assert TopicVectors.load(current_build(root).path) is None

@@ -15,7 +15,7 @@ from related_fixtures import STORY
 
 from newssearch.cli import main
 from newssearch.duplicates import DuplicateIndex
-from newssearch.indexer import update
+from newssearch.indexer import rebuild, update
 from newssearch.querylang import QueryError
 from newssearch.related import (
     MAX_TEXT_CHARS,
@@ -24,7 +24,7 @@ from newssearch.related import (
     SeedText,
     related,
 )
-from newssearch.related_fit import VectorConfig, fit_vectors, refresh_vectors
+from newssearch.related_fit import VectorConfig, fit_vectors, maintain, refresh_vectors
 from newssearch.related_vectors import TopicVectors, read_meta
 from newssearch.search import SearchEngine
 
@@ -281,3 +281,16 @@ def test_the_common_direction_is_left_out(related_index):
         vec = space.docs[np.searchsorted(np.flatnonzero(snap.live), sample)].astype(np.float32)
         across[skip] = float((vec @ vec.T)[other].mean())
     assert across[1] < across[0] - 0.1  # 0.20 with it, -0.04 without
+
+
+def test_too_few_articles_for_a_space(related_index, tmp_path):
+    # Two articles share no term held by three: nothing to fit, no files, and related
+    # articles still answer from the key terms.
+    root = tmp_path / "ix"
+    rebuild(root, related_index.articles[:2], procs=1, maintain=maintain)
+    snap = SearchEngine(root).snapshot()
+    assert fit_vectors(snap) is None
+    assert TopicVectors.load(snap.build.path) is None
+    a = related_index.articles[0]
+    got = related(SearchEngine(root), RelatedRequest(article_id=a.id, k=5))
+    assert a.id not in ids(got)

@@ -15,10 +15,13 @@ from ..store import IndexProblem
 from .paths import SafePath
 
 vectors_option = click.option(
-    "--related-vectors", "vectors", is_flag=True, envvar="NEWSSEARCH_RELATED_VECTORS",
-    help="After the build, fit the topic vectors that make related articles more coherent "
-         "(env NEWSSEARCH_RELATED_VECTORS=1). A rebuild takes about a fifth longer; later "
-         "updates keep the vectors aligned.",
+    "--related-vectors/--no-related-vectors", "vectors", default=True, show_default=True,
+    envvar="NEWSSEARCH_RELATED_VECTORS",
+    help="When building an index (first run, --rebuild, optimize), fit the topic vectors "
+         "that make related articles more coherent: about 15 s more on 47,000 articles. "
+         "--no-related-vectors (env NEWSSEARCH_RELATED_VECTORS=0) builds without them and "
+         "related articles rank by shared key terms only. Updates keep existing vectors "
+         "aligned either way.",
 )
 
 memory_option = click.option(

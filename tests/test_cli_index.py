@@ -100,8 +100,11 @@ def test_stats_prints_the_article_count(indexed):
     assert res.exit_code == 0, res.output
     assert f"articles:  {SAMPLE_COUNT}" in res.stdout
     assert "source:    dantri.com.vn: 187" in res.stdout
-    js = run("stats", "--index", root, "--json")
-    assert json.loads(js.stdout)["articles"] == SAMPLE_COUNT
+    js = json.loads(run("stats", "--index", root, "--json").stdout)
+    assert js["articles"] == SAMPLE_COUNT
+    # The first run fitted the related-article vectors (the default) over every article.
+    assert js["related_vectors"]["articles"] == SAMPLE_COUNT
+    assert f"related:   topic vectors, 100 dims, {SAMPLE_COUNT} articles (0 folded in" in res.stdout
 
 
 def test_stats_prints_the_published_span(indexed):
@@ -218,6 +221,7 @@ def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
                               ensure_ascii=False) + "\n", encoding="utf-8")
     assert run("index", "--index", root, new).exit_code == 0
     assert aligned()
+    assert "(1 folded in since the fit" in run("stats", "--index", root).stdout
     assert run("delete", "--index", root, "vec-new").exit_code == 0
     assert aligned()
     assert run("verify", "--index", root).exit_code == 0
@@ -225,6 +229,7 @@ def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
     assert run("index", "--no-related-vectors", "--index", plain, "--procs", "1",
                SAMPLE_DIR).exit_code == 0
     assert TopicVectors.load(current_build(plain).path) is None
+    assert "related:   key terms only" in run("stats", "--index", plain).stdout
     monkeypatch.setenv("NEWSSEARCH_RELATED_VECTORS", "0")
     assert run("optimize", "--index", root).exit_code == 0
     assert TopicVectors.load(current_build(root).path) is None

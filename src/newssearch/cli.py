@@ -22,6 +22,8 @@ from .errors import EXIT_FAILED, EXIT_OK, EXIT_SKIPPED, classify
 from .indexer import default_procs, delete, rebuild, update
 from .ingest import IngestReport, Skip, iter_articles
 from .querylang import QueryError, parse_date
+from .related_vectors import DIR as VECTORS_DIR
+from .related_vectors import read_meta
 from .search import FACETS, MAX_PER_PAGE, MAX_RECENCY, Filters, SearchEngine, SearchRequest
 from .search.request import FRAGMENT_CHARS, MAX_FRAGMENTS
 from .store import IndexProblem, current_build
@@ -288,9 +290,13 @@ def _plain(html_text: str) -> str:
 @index_option
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(index_dir, as_json):
-    """Article count, date span, sources, index size and version."""
+    """Article count, date span, sources, index size, version and related-article vectors."""
     eng = _engine(index_dir)
     st = eng.stats().to_dict()
+    build = current_build(eng.root)
+    meta = read_meta(build.path / VECTORS_DIR) if build else None
+    st["related_vectors"] = None if meta is None else {
+        "dims": meta["dims"], "articles": meta["docs"], "folded_in": meta.get("folded", 0)}
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=1))
         return
@@ -301,8 +307,11 @@ def stats_cmd(index_dir, as_json):
         click.echo(f"source:    {s}: {n}")
     click.echo(f"size:      {st['index_bytes'] / 1e6:.1f} MB")
     click.echo(f"version:   {st['index_version']}")
-    build = current_build(eng.root)
     click.echo(f"path:      {build.path if build else eng.root}")
+    vec = st["related_vectors"]
+    click.echo(f"related:   topic vectors, {vec['dims']} dims, {vec['articles']} articles "
+               f"({vec['folded_in']} folded in since the fit; optimize refits)" if vec else
+               "related:   key terms only, no topic vectors (optimize fits them)")
 
 
 @main.command("run-queries")

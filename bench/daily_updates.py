@@ -1,7 +1,7 @@
 """Daily updates into a large index: one big add while searches run, then N simulated days.
 
     python bench/daily_updates.py --index DIR [--work /tmp/nsbench/daily] [--days 30]
-        [--new 500] [--replaced 50] [--add 1000]
+        [--new 500] [--replaced 50] [--add 1000] [--no-related-vectors]
 
 DIR is a fresh full rebuild (read-only: it is copied to --work first). Prints:
 1. ``newssearch index`` of --add new articles (made by ``synth.py``) into the copy, in
@@ -11,6 +11,8 @@ DIR is a fresh full rebuild (read-only: it is copied to --work first). Prints:
    seconds, Whoosh segments and flat-postings sets after it (the merge policy at work).
 3. Full-page search p50/p95 (facets, snippets, suggestions) over the dev queries on the
    fresh rebuild and on the updated copy, after the same warm-up, and ``optimize`` time.
+Every update and ``optimize`` keep the topic vectors aligned as ``newssearch index`` does
+(``related_fit.maintain``; a no-op when DIR has none), unless --no-related-vectors.
 Asserts nothing.
 """
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from synth import edited, variants
 
-from newssearch import postings
+from newssearch import postings, related_fit
 from newssearch.indexer import optimize, update
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.search import SearchEngine
@@ -93,7 +95,10 @@ def main() -> None:
     ap.add_argument("--replaced", type=int, default=50)
     ap.add_argument("--add", type=int, default=1000)
     ap.add_argument("--no-optimize", action="store_true", help="skip timing optimize")
+    ap.add_argument("--no-related-vectors", action="store_true",
+                    help="updates leave the topic vectors alone (the library's default)")
     args = ap.parse_args()
+    hook = None if args.no_related_vectors else related_fit.maintain
     src, root = Path(args.index), Path(args.work)
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root, ignore=shutil.ignore_patterns(".lock"))
@@ -106,7 +111,7 @@ def main() -> None:
     time.sleep(2)
     batch = list(variants(itertools.islice(real, args.add), "add"))
     t = time.perf_counter()
-    res = update(root, batch)
+    res = update(root, batch, maintain=hook)
     dt = time.perf_counter() - t
     time.sleep(2)  # let the searcher reopen the new generation
     searcher.stop.set()
@@ -118,7 +123,7 @@ def main() -> None:
         new = list(variants(itertools.islice(real, args.new), f"d{day}"))
         old = [edited(a, day) for a in itertools.islice(pool, args.replaced)]
         t = time.perf_counter()
-        res = update(root, [*new, *old])
+        res = update(root, [*new, *old], maintain=hook)
         print(f"day {day}: +{res.added} new, {res.updated} replaced in "
               f"{time.perf_counter() - t:.1f}s; {shape(root)}", flush=True)
     p50, p95 = page_latency(src, qs)
@@ -129,7 +134,7 @@ def main() -> None:
     if args.no_optimize:
         return
     t = time.perf_counter()
-    optimize(root)
+    optimize(root, maintain=hook)
     print(f"optimize: {time.perf_counter() - t:.1f}s; {shape(root)}")
 
 

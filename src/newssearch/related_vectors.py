@@ -176,8 +176,9 @@ class SnapshotVectors:
         if space.meta.get("version") == snap.version and len(live) == space.meta.get("docs"):
             self.row[live] = np.arange(len(live))  # saved for this very generation
         else:  # docnums moved (updates, merges): map by id; articles added later fold in
+            docnum = snap.id_docnums()
             for i, aid in enumerate(space.ids):
-                d = snap.docnum(aid)
+                d = docnum.get(aid)
                 if d is not None:
                     self.row[d] = i
         self.folded = snap.memo_cache("related_folded", 20_000)

@@ -71,12 +71,18 @@ def vocabulary(snap: Snapshot) -> list[str]:
     return sorted(t for t in seen if t not in stops and _LETTER.search(t))
 
 
+def field_weights(head_weight: float) -> dict[str, float]:
+    """The exact text fields an article's counts come from, and what an occurrence in each
+    counts (title and lead ``head_weight``, body 1), for the fit and for folding in alike."""
+    return {PART_FIELDS[p][0]: (head_weight if p != "body" else 1.0) for p in TEXT_PARTS}
+
+
 def doc_terms(snap: Snapshot, terms: list[str], cfg: VectorConfig):
     """Sparse (doc, term, weighted count) triples of the live articles, from the postings of
     the exact text fields; the terms kept (df within bounds) and their document frequency."""
     n_live = snap.doc_count
     max_df = cfg.max_df_share * n_live
-    weights = {PART_FIELDS[p][0]: (cfg.head_weight if p != "body" else 1.0) for p in TEXT_PARTS}
+    weights = field_weights(cfg.head_weight)
     rows, cols, vals, kept, dfs = [], [], [], [], []
     for term in terms:
         docs, tfs = [], []
@@ -131,7 +137,7 @@ def fit_vectors(snap: Snapshot, cfg: VectorConfig | None = None
     coords, v = coords[:, skip:], np.ascontiguousarray(v[:, skip:])
     docs = coords / np.maximum(np.linalg.norm(coords, axis=1, keepdims=True), 1e-12)
     proj = (v * idf[:, None]).astype(np.float16)  # tf-idf -> space; scale cancels in a unit vector
-    ids = [snap.article(int(d)).id for d in live]
+    ids = snap.live_ids()
     meta = {**asdict(cfg), "dims": dims, "skip": skip, "docs": len(live), "terms": len(terms),
             "version": snap.version}
     space = TopicVectors(terms, proj, docs.astype(np.float16), ids, meta)
@@ -158,11 +164,11 @@ def fold_indexed(snap: Snapshot, space: TopicVectors, docs: np.ndarray) -> np.nd
     out = np.zeros((len(docs), dims), dtype=np.float32)
     if not len(docs):
         return out
-    fields = [(PART_FIELDS[p][0], space.head_weight if p != "body" else 1.0) for p in TEXT_PARTS]
+    fields = field_weights(space.head_weight)
     keys = np.array([term_key(f, t.encode("utf-8", "surrogatepass"))
-                     for f, _ in fields for t in space.terms], dtype=np.uint64)
+                     for f in fields for t in space.terms], dtype=np.uint64)
     col = np.tile(np.arange(n_terms, dtype=np.int64), len(fields))
-    weight = np.repeat(np.array([w for _, w in fields], dtype=np.float32), n_terms)
+    weight = np.repeat(np.array(list(fields.values()), dtype=np.float32), n_terms)
     order = np.argsort(keys)
     keys, col, weight = keys[order], col[order], weight[order]
     slot = np.full(snap.n, -1, dtype=np.int64)
@@ -212,9 +218,7 @@ def refresh_vectors(snap: Snapshot, changed: Iterable[str] = ()) -> int:
     docs[have] = space.docs[row[live[have]]]
     new = live[~have]
     docs[~have] = fold_indexed(snap, space, new)
-    old_ids = space.ids
-    fresh = {int(d): snap.article(int(d)).id for d in new}
-    ids = [old_ids[row[d]] if ok else fresh[int(d)] for d, ok in zip(live, have)]
+    ids = snap.live_ids()
     folded = len(new)
     meta = {**space.meta, "version": snap.version, "docs": len(live),
             "folded": int(space.meta.get("folded", 0)) + folded}

@@ -176,7 +176,7 @@ class SnapshotVectors:
         if space.meta.get("version") == snap.version and len(live) == space.meta.get("docs"):
             self.row[live] = np.arange(len(live))  # saved for this very generation
         else:  # docnums moved (updates, merges): map by id; articles added later fold in
-            docnum = snap.id_docnums()
+            docnum = dict(zip(snap.live_ids(), live.tolist()))
             for i, aid in enumerate(space.ids):
                 d = docnum.get(aid)
                 if d is not None:

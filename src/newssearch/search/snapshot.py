@@ -196,11 +196,12 @@ class Snapshot:
     def docnum(self, article_id: str) -> int | None:
         return self.searcher.document_number(id=article_id)
 
-    def id_docnums(self) -> dict[str, int]:
-        """Every live article's id -> docnum, read from the id column: 0.1 s on the full
-        corpus where asking ``docnum`` for each id takes 1.9 s."""
+    def live_ids(self) -> list[str]:
+        """The live articles' ids in docnum order, read from the id column: 0.05 s on the
+        full corpus, where reading each stored article or asking ``docnum`` for each id
+        takes about 2 s."""
         ids = self.reader.column_reader("id")
-        return {ids[int(d)]: int(d) for d in np.flatnonzero(self.live)}
+        return [ids[int(d)] for d in np.flatnonzero(self.live)]
 
     def article(self, docnum: int) -> Article:
         return article_from_stored(self.searcher.stored_fields(docnum))

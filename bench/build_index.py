@@ -21,10 +21,10 @@ from pathlib import Path
 
 from rss import TreePeak
 
-from newssearch import related_fit
-from newssearch.bulk import DEFAULT_MEMORY_MB
-from newssearch.indexer import rebuild, update
+from newssearch.index.bulk import DEFAULT_MEMORY_MB
+from newssearch.index.writer import rebuild, update
 from newssearch.ingest import IngestReport, iter_articles
+from newssearch.related import fit as related_fit
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

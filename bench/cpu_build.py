@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from newssearch.analysis import warm_up
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
+from newssearch.text.analysis import warm_up
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

@@ -29,11 +29,12 @@ from pathlib import Path
 
 from synth import edited, variants
 
-from newssearch import postings, related_fit
-from newssearch.indexer import optimize, update
+from newssearch.index.flat import postings
+from newssearch.index.store import current_build, open_build
+from newssearch.index.writer import optimize, update
 from newssearch.ingest import IngestReport, iter_articles
+from newssearch.related import fit as related_fit
 from newssearch.search import SearchEngine
-from newssearch.store import current_build, open_build
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from newssearch.analysis import TOKEN_RE, fold, normalize
+from newssearch.text.analysis import TOKEN_RE, fold, normalize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ("corpus_vietnews.jsonl.gz", "corpus_baomoi.jsonl.gz")
@@ -54,7 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--module", help="implementation file to time instead of newssearch.highlight")
+    ap.add_argument("--module", help="implementation file to time instead of newssearch.search.highlight")
     args = ap.parse_args()
 
     if args.module:
@@ -64,9 +64,9 @@ def main() -> None:
         spec.loader.exec_module(mod)
         label = args.module
     else:
-        from newssearch import highlight as mod
+        from newssearch.search import highlight as mod
 
-        label = "newssearch.highlight"
+        label = "newssearch.search.highlight"
 
     docs = load(args.articles)
     if docs is None:

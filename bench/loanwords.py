@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from newssearch.abbrev import spelling_syllables
-from newssearch.analysis import fold
-from newssearch.schema import PART_FIELDS
+from newssearch.index.schema import PART_FIELDS
+from newssearch.index.snapshot import Snapshot
 from newssearch.search.phrases import phrase_docs
 from newssearch.search.plan import form_words
-from newssearch.search.snapshot import Snapshot
+from newssearch.text.abbrev import spelling_syllables
+from newssearch.text.analysis import fold
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

@@ -28,10 +28,12 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from newssearch.duplicates import DuplicateIndex, title_key
 from newssearch.ingest import IngestReport, iter_articles
-from newssearch.related import RelatedConfig, RelatedRequest, SeedText, related
+from newssearch.related.config import RelatedConfig
+from newssearch.related.engine import RelatedRequest, SeedText, related
 from newssearch.search import SearchEngine
+from newssearch.search.duplicates import DuplicateIndex
+from newssearch.text.storykey import title_key
 
 ROOT = Path(__file__).resolve().parents[1]
 READING = ["dantri-news_sport_010", "dantri-news_health_005", "baomoi-22597228",

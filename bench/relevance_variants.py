@@ -43,9 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
-from newssearch.analysis import Token, analyze, is_folded, stopwords
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.search import RankingConfig
+from newssearch.text.analysis import Token, analyze, is_folded, stopwords
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

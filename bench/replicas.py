@@ -33,11 +33,12 @@ sys.path.insert(0, str(ROOT / "tests"))  # the replica/nginx harness the rollout
 
 from cluster import Nginx, Replica, free_port
 
-from newssearch.indexer import update
+from newssearch.errors import ManifestError
+from newssearch.index.manifest import read_manifest, write_manifest
+from newssearch.index.store import WriteLock, current_build
+from newssearch.index.writer import update
 from newssearch.ingest import IngestReport, iter_articles
-from newssearch.manifest import ManifestError, read_manifest, write_manifest
-from newssearch.publish import frozen_build, publish, published_name
-from newssearch.store import WriteLock, current_build
+from newssearch.ops.publish import frozen_build, publish, published_name
 
 DATA = ROOT.parent / "shared" / "data"
 WRK_LUA = r"""

@@ -22,8 +22,8 @@ from daily_updates import page_latency, queries
 from rss import TreePeak
 from synth import variants
 
-from newssearch.bulk import DEFAULT_MEMORY_MB
-from newssearch.indexer import rebuild
+from newssearch.index.bulk import DEFAULT_MEMORY_MB
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 
 FULL = 46_756

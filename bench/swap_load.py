@@ -229,7 +229,7 @@ def main() -> None:
     proc = subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{args.port}"
-    cli = [sys.executable, "-m", "newssearch.cli"]
+    cli = [sys.executable, "-m", "newssearch.cli.app"]
     report["server"] = " ".join(argv)
     report["phases"] = []
     try:

@@ -26,10 +26,10 @@ from pathlib import Path
 from whoosh import scoring
 from whoosh.query import Or, Term
 
-from newssearch.analysis import analyze
-from newssearch.schema import PART_FIELDS, article_from_stored
+from newssearch.index.schema import PART_FIELDS, article_from_stored
+from newssearch.index.store import open_build
 from newssearch.search import SearchEngine
-from newssearch.store import open_build
+from newssearch.text.analysis import analyze
 
 HERE = Path(__file__).resolve().parent
 QUERIES = HERE / "topical_queries.jsonl"

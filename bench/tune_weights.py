@@ -14,7 +14,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from newssearch import evaluation
+from newssearch.ops import evaluation
 from newssearch.search import RankingConfig, SearchEngine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

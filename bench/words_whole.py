@@ -23,10 +23,10 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from newssearch import abbrev
-from newssearch.analysis import analyze, fold, stopwords
 from newssearch.model import Article
 from newssearch.search import SearchEngine
+from newssearch.text import abbrev
+from newssearch.text.analysis import analyze, fold, stopwords
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = ["corpus_baomoi.jsonl.gz", "corpus_dantri.jsonl.gz", "corpus_vietnews.jsonl.gz"]

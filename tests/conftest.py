@@ -19,7 +19,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 # tests/test_security.py turns them on for its own apps.
 os.environ.setdefault("NEWSSEARCH_RATE_LIMIT_ENABLED", "0")
 
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.model import Article
 
@@ -152,7 +152,7 @@ def search_index(tmp_path_factory) -> SearchIndex:
     """sample/ plus the crafted articles above (as JSON Lines), indexed once. Read-only."""
     import json
 
-    from newssearch.indexer import rebuild
+    from newssearch.index.writer import rebuild
     from newssearch.ingest import IngestReport, iter_articles
 
     base = tmp_path_factory.mktemp("search_index")

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as windex
 
-from newssearch import postings
-from newssearch.schema import article_from_stored, doc_fields
+from newssearch.index.flat import postings
+from newssearch.index.schema import article_from_stored, doc_fields
+from newssearch.index.store import current_build
 from newssearch.search import SearchEngine
-from newssearch.store import current_build
 
 
 def expected_postings(root: Path) -> dict[tuple[str, bytes], list[tuple[int, int, tuple]]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.model import LOCAL_TZ, Article
 
 XSS_TITLE = "Quenzelo-Varn <img src=x onerror=alert(1)> mở lại cầu treo"

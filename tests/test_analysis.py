@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pyvi.ViTokenizer import ViTokenizer
 
-from newssearch.analysis import (
+from newssearch.text.analysis import (
     _crf_form,
     _crf_labels,
     analyze,
@@ -344,7 +344,7 @@ def test_loading_pyvi_leaves_no_temp_model_file(tmp_path):
     import subprocess
     import sys
 
-    code = "from newssearch.analysis import analyze; analyze('phát triển kinh tế')"
+    code = "from newssearch.text.analysis import analyze; analyze('phát triển kinh tế')"
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
     assert list(tmp_path.iterdir()) == []

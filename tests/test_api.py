@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CRAFTED_SOURCE, MARKER, SPACE_ID, copy_index
 
-from newssearch.cli import main
+from newssearch.cli.app import main
 from newssearch.search import Filters
 from newssearch.web import create_app
 
@@ -334,7 +334,7 @@ def test_if_none_match_gives_304(client):
 
 
 def test_etag_changes_with_the_index(tmp_path, search_index):
-    from newssearch.indexer import update
+    from newssearch.index.writer import update
 
     root = copy_index(search_index.root, tmp_path)
     c = create_app({"INDEX_DIR": str(root), "TESTING": True}).test_client()

@@ -3,6 +3,7 @@ statuses: 0 all good, 1 failed, 2 usage, 3 some inputs skipped or ids not found.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from newssearch.cli import main
-from newssearch.store import WriteLock
+from newssearch.cli.app import main
+from newssearch.index.store import WriteLock, current_build
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
 SEED = SAMPLE_DIR / "seed_phong_tho.txt"
@@ -194,10 +195,10 @@ def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
     (listed in its manifest, bound to its generation); an update and a delete realign them
     with their generation; ``--no-related-vectors`` or NEWSSEARCH_RELATED_VECTORS=0 builds
     without them."""
-    from newssearch.manifest import read_manifest
-    from newssearch.related_vectors import TopicVectors
+    from newssearch.index.manifest import read_manifest
+    from newssearch.index.store import current_build
+    from newssearch.related.vectors import TopicVectors
     from newssearch.search import SearchEngine
-    from newssearch.store import current_build
 
     root = tmp_path / "index"
     res = run("index", "--rebuild", "--index", root, "--procs", "1", SAMPLE_DIR)
@@ -233,3 +234,44 @@ def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
     monkeypatch.setenv("NEWSSEARCH_RELATED_VECTORS", "0")
     assert run("optimize", "--index", root).exit_code == 0
     assert TopicVectors.load(current_build(root).path) is None
+
+
+DYING_WORKER = """
+import os, signal, sys
+from newssearch.index import bulk
+real = bulk.doc_fields
+def doc_fields(article, *args, **kwargs):
+    if article.id == sys.argv[1]:
+        if sys.argv[2] == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("cannot index this one")
+    return real(article, *args, **kwargs)
+bulk.doc_fields = doc_fields
+from newssearch.cli import main
+main(sys.argv[3:])
+"""
+
+
+@pytest.mark.parametrize("how", ["kill", "raise"])
+def test_a_dying_indexing_worker_exits_1_naming_its_article(indexed, tmp_path: Path, how):
+    """A worker process killed (out of memory, say) or failing ends the command with exit 1
+    and one line naming the article it was on; the live index is left as it was."""
+    import subprocess
+    import sys
+
+    root, _ = indexed
+    copy = tmp_path / "index"
+    shutil.copytree(root, copy, symlinks=True)
+    before = current_build(copy)
+    lines = (SAMPLE_DIR / "dantri.jsonl.gz")
+    victim = json.loads(gzip.open(lines, "rt", encoding="utf-8").readline())["id"]
+    proc = subprocess.run(
+        [sys.executable, "-c", DYING_WORKER, victim, how, "index", "--index", str(copy),
+         "--rebuild", "--procs", "2", "--quiet", "--no-related-vectors", str(lines)],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"article {victim!r}" in errors[0], proc.stderr
+    assert ("killed by signal 9" if how == "kill" else "cannot index this one") in errors[0]
+    assert "Traceback" not in proc.stderr
+    assert current_build(copy) == before

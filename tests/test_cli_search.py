@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from newssearch import evaluation
-from newssearch.cli import main
+from newssearch.cli.app import main
+from newssearch.ops import evaluation
 from newssearch.search import Filters
 
 SEED = "seed_phong_tho.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from newssearch.analysis import normalize, stopwords
+from newssearch.text.analysis import normalize, stopwords
 
 
 def _data(name: str) -> str:

@@ -7,20 +7,20 @@ import dataclasses
 
 import pytest
 
-from newssearch import indexer
-from newssearch.duplicates import (
+from newssearch.index import writer as indexer
+from newssearch.index.schema import build_schema
+from newssearch.index.whoosh_compat import read_column
+from newssearch.search import SearchEngine
+from newssearch.search.duplicates import DuplicateIndex
+from newssearch.text.storykey import (
     COLUMN,
     MIN_JACCARD,
-    DuplicateIndex,
     article_text,
     signature,
     similarity,
     story_key,
     title_key,
 )
-from newssearch.schema import build_schema
-from newssearch.search import SearchEngine
-from newssearch.whoosh_compat import read_column
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE_COUNT
 
-from newssearch.analysis import analyze
-from newssearch.cli import main
-from newssearch.export import (
-    INDEX_TEMPLATE,
-    QUERY_EXAMPLE,
-    SEARCH_TEMPLATE,
-    query_params,
-)
+from newssearch.cli.app import main
+from newssearch.index.schema import SHINGLE_PARTS
 from newssearch.model import Article
-from newssearch.schema import SHINGLE_PARTS
+from newssearch.ops.export import INDEX_TEMPLATE, QUERY_EXAMPLE, SEARCH_TEMPLATE, query_params
 from newssearch.search import RankingConfig
+from newssearch.text.analysis import analyze
 
 PARTS = ("title", "lead", "body", "author")
 

@@ -23,15 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_DIR
 
+from newssearch.errors import IndexLockedError, IndexProblem
+from newssearch.index.store import KEEP_BUILDS, WriteLock, current_build, open_build
 from newssearch.search import SearchEngine
-from newssearch.store import (
-    KEEP_BUILDS,
-    IndexLockedError,
-    IndexProblem,
-    WriteLock,
-    current_build,
-    open_build,
-)
 
 SEED = int(os.environ.get("FAULT_SEED", "10"))
 REBUILD_KILLS = 20
@@ -42,8 +36,9 @@ RUN_TIMEOUT = 120
 # fault hooks, and reports "pid N" then "exit N CODE" (CODE negative: killed by that signal).
 ZYGOTE = r'''
 import json, os, signal, sys, threading
-from newssearch import analysis, indexer
-from newssearch.cli import main
+from newssearch.text import analysis
+from newssearch.index import writer as indexer
+from newssearch.cli.app import main
 
 analysis.warm_up()
 out_lock = threading.Lock()

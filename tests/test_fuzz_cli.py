@@ -17,7 +17,7 @@ from conftest import copy_index
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newssearch.cli import main
+from newssearch.cli.app import main
 
 EXIT_CODES = {0, 1, 2, 3}
 WEIRD = ["", " ", "-", "--", "nan", "-nan", "inf", "-inf", "1e309", "0", "-1", "1", "101",

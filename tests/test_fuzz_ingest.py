@@ -17,11 +17,12 @@ from conftest import SAMPLE_DIR, SHARED_DATA
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from newssearch.errors import PageError
+from newssearch.index.schema import doc_fields
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.ingest.jsonl import Parsed, Rejected, parse_line
-from newssearch.ingest.rawpage import PageError, parse_page
+from newssearch.ingest.rawpage import parse_page
 from newssearch.model import Article
-from newssearch.schema import doc_fields
 
 SEED_PAGE = SAMPLE_DIR / "seed_phong_tho.txt"
 # A few real scrapes; the bundled seed page alone when ../shared is absent.

@@ -9,8 +9,9 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newssearch.analysis import analyze, fold, normalize
-from newssearch.querylang import MAX_QUERY_CHARS, ParsedQuery, QueryError, clean, parse
+from newssearch.errors import QueryError
+from newssearch.search.querylang import MAX_QUERY_CHARS, ParsedQuery, clean, parse
+from newssearch.text.analysis import analyze, fold, normalize
 
 # Characters that break naive text code: Vietnamese with precomposed and combining accents,
 # RTL text and overrides, zero-width and control characters, NUL, emoji (astral plane),

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from newssearch import highlight, skeleton
-from newssearch.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
-from newssearch.highlight import mark_text, snippets
+from newssearch.search import highlight
+from newssearch.search.highlight import mark_text, snippets
+from newssearch.text import skeleton
+from newssearch.text.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -561,7 +562,7 @@ def test_token_re_is_what_the_fast_paths_assume() -> None:
 # ------------------------------------------------------------------ find_folded
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
 def test_find_folded_returns_the_texts_own_spelling(form):
-    from newssearch.skeleton import find_folded
+    from newssearch.text.skeleton import find_folded
 
     text = unicodedata.normalize(form, "Huyện Phong Thổ, tỉnh Lai Châu: PHONG-THỔ đón khách.")
     assert find_folded(text, ["phong", "tho"]) == unicodedata.normalize(form, "Phong Thổ")
@@ -574,8 +575,8 @@ def test_find_folded_returns_the_texts_own_spelling(form):
 
 
 def test_find_folded_agrees_with_the_character_walk_on_real_text(sample_articles):
-    from newssearch.analysis import analyze
-    from newssearch.skeleton import find_folded, find_folded_walk
+    from newssearch.text.analysis import analyze
+    from newssearch.text.skeleton import find_folded, find_folded_walk
 
     checked = 0
     for a in sample_articles:

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 
 WORD = "Xquzhostile"

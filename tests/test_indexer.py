@@ -15,23 +15,15 @@ from pathlib import Path
 import pytest
 from whoosh.query import Phrase, Term
 
-from newssearch.analysis import ANALYZER_VERSION, is_folded, normalize
-from newssearch.indexer import delete, rebuild, update
+from newssearch.errors import IndexLockedError, NoIndexError, RebuildNeededError
+from newssearch.index.flat.postings import SCORED_FIELDS
+from newssearch.index.schema import FORMAT_VERSION, article_from_stored
+from newssearch.index.store import META_FILE, WriteLock, current_build, open_build, read_meta
+from newssearch.index.writer import delete, rebuild, update
 from newssearch.model import Article
-from newssearch.postings import SCORED_FIELDS
-from newssearch.schema import FORMAT_VERSION, article_from_stored
 from newssearch.search import SearchEngine
 from newssearch.search.phrases import phrase_docs
-from newssearch.store import (
-    META_FILE,
-    IndexLockedError,
-    NoIndexError,
-    RebuildNeededError,
-    WriteLock,
-    current_build,
-    open_build,
-    read_meta,
-)
+from newssearch.text.analysis import ANALYZER_VERSION, is_folded, normalize
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
 SAMPLE_COUNT = 188  # 187 dantri articles + the seed page
@@ -256,9 +248,9 @@ def test_analyzer_version_mismatch_needs_a_rebuild(sample_index_copy: Path):
 LOCKED_UPDATE = """
 import sys
 from pathlib import Path
-from newssearch.indexer import update
+from newssearch.index.writer import update
 from newssearch.model import Article
-from newssearch.store import IndexLockedError
+from newssearch.index.store import IndexLockedError
 try:
     update(Path(sys.argv[1]), [Article(id="locked-out", title="Không được ghi", body=["x"])],
            procs=1)
@@ -326,7 +318,7 @@ def test_open_searcher_survives_a_rebuild(sample_index_copy: Path, sample_articl
 KILLED_REBUILD = """
 import dataclasses, sys
 from pathlib import Path
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 
 root, sample, marker, after = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])

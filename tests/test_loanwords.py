@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from newssearch.abbrev import find, spelling_syllables
-from newssearch.analysis import fold, normalize
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.ingest import IngestReport, iter_articles
 from newssearch.model import Article
 from newssearch.search import SearchEngine
+from newssearch.text.abbrev import find, spelling_syllables
+from newssearch.text.analysis import fold, normalize
 
 GROUPS = [line.rstrip("\n").split("\t") for line in (
     resources.files("newssearch") / "data" / "loanwords_vi.tsv").read_text("utf-8").splitlines()

@@ -11,13 +11,14 @@ import pytest
 from click.testing import CliRunner
 from flat_reference import check_against_analysis
 
-from newssearch import bulk, merging, postings
-from newssearch.bulk import Budget
-from newssearch.cli import main
-from newssearch.indexer import optimize, rebuild, update
-from newssearch.merging import FANOUT, plan_merges
+from newssearch.cli.app import main
+from newssearch.index import bulk, merging
+from newssearch.index.bulk import Budget
+from newssearch.index.flat import postings
+from newssearch.index.merging import FANOUT, plan_merges
+from newssearch.index.store import current_build, open_build
+from newssearch.index.writer import optimize, rebuild, update
 from newssearch.search import SearchEngine
-from newssearch.store import current_build, open_build
 
 QUERIES = ["phong tho", "giáo dục", '"Lai Châu"', "bóng đá -Hà Nội", "title:học sinh"]
 

@@ -37,11 +37,11 @@ SAMPLES = {
     "api.health": ["/api/health"],
     "api.openapi_json": ["/api/openapi.json"],
     "api.docs": ["/api/docs"],
-    "api.article_related": [
+    "api_related.article_related": [
         "/api/articles/seed_phong_tho.txt/related?k=3", "/api/articles/nope/related",
         ("/api/articles/seed_phong_tho.txt/related?k=0&same_source=1&source=x&category=y"
          "&from=2020-01-01&to=2021-01-01")],
-    "api.text_related": [],  # POST only: its body and answers are checked in test_widget_api
+    "api_related.text_related": [],  # POST only: its body and answers are checked in test_widget_api
 }
 
 

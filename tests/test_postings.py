@@ -16,13 +16,14 @@ from conftest import copy_index
 from flat_reference import check_against_analysis
 from whoosh import index as windex
 
-from newssearch import bulk, postings
-from newssearch.analysis import analyze
-from newssearch.indexer import delete, rebuild, update
+from newssearch.index import bulk
+from newssearch.index.flat import postings
+from newssearch.index.schema import article_from_stored, doc_fields
+from newssearch.index.store import current_build
+from newssearch.index.writer import delete, rebuild, update
 from newssearch.model import Article
-from newssearch.schema import article_from_stored, doc_fields
 from newssearch.search import SearchEngine
-from newssearch.store import current_build
+from newssearch.text.analysis import analyze
 
 QUERIES = ["phong tho", "Phong Thổ", "giáo dục", "UBND tỉnh", "bóng đá -Hà Nội",
            "kinh te xa hoi", '"Lai Châu"', "title:học sinh", "thu"]
@@ -139,7 +140,7 @@ def test_missing_or_broken_sets_are_reported_not_guessed(sample_index_copy: Path
         else:
             shutil.rmtree(seg)
         caplog.clear()
-        with caplog.at_level("ERROR", logger="newssearch.postings"):
+        with caplog.at_level("ERROR", logger="newssearch.index.flat.postings"):
             res = SearchEngine(sample_index_copy).search("phong tho")
         assert res.total == 0
         assert seg.name in caplog.text and "rebuilt" in caplog.text, breakage

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 from syspkg import require
 
-from newssearch.cli import main
-from newssearch.indexer import update
-from newssearch.manifest import MANIFEST_FILE, generation, read_manifest
-from newssearch.publish import STAGING, frozen_build, published_name
+from newssearch.cli.app import main
+from newssearch.index.manifest import MANIFEST_FILE, generation, read_manifest
+from newssearch.index.store import WriteLock, current_build
+from newssearch.index.writer import update
+from newssearch.ops.publish import STAGING, frozen_build, published_name
 from newssearch.search import SearchEngine
-from newssearch.store import WriteLock, current_build
 
 MARKER = "Quzzelbrock"  # a made-up word only the added article holds
 
@@ -184,7 +184,7 @@ def test_publish_to_host_path_through_rsync(sample_index_copy, sample_articles, 
 @pytest.mark.parametrize("dest,remote", [("host:/srv/idx", ("host", "/srv/idx")),
                                          ("/srv/a:b", None), ("./x:y", None), ("idx", None)])
 def test_split_remote(dest, remote):
-    from newssearch.publish import split_remote
+    from newssearch.ops.publish import split_remote
 
     assert split_remote(dest) == remote
 

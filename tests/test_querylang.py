@@ -11,11 +11,11 @@ from datetime import date
 
 import pytest
 
-from newssearch.querylang import (
+from newssearch.errors import QueryError
+from newssearch.search.querylang import (
     MAX_QUERY_CHARS,
     Clause,
     ParsedQuery,
-    QueryError,
     clean,
     parse,
     parse_date,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from newssearch.ingest.rawpage import PageError, parse_page, read_page
+from newssearch.errors import PageError
+from newssearch.ingest.rawpage import parse_page, read_page
 from newssearch.model import LOCAL_TZ, Article
 
 PROJECT = Path(__file__).resolve().parents[1]

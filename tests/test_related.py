@@ -13,26 +13,21 @@ from click.testing import CliRunner
 from conftest import copy_index
 from related_fixtures import STORY
 
-from newssearch.cli import main
-from newssearch.duplicates import DuplicateIndex
-from newssearch.indexer import rebuild, update
-from newssearch.querylang import QueryError
-from newssearch.related import (
-    MAX_TEXT_CHARS,
-    RelatedConfig,
-    RelatedRequest,
-    SeedText,
-    related,
-)
-from newssearch.related_fit import (
+from newssearch.cli.app import main
+from newssearch.errors import QueryError
+from newssearch.index.writer import rebuild, update
+from newssearch.related.config import MAX_TEXT_CHARS, RelatedConfig
+from newssearch.related.engine import RelatedRequest, SeedText, related
+from newssearch.related.fit import (
     VectorConfig,
     fit_vectors,
     fold_indexed,
     maintain,
     refresh_vectors,
 )
-from newssearch.related_vectors import TopicVectors, read_meta
+from newssearch.related.vectors import TopicVectors, read_meta
 from newssearch.search import SearchEngine
+from newssearch.search.duplicates import DuplicateIndex
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +270,7 @@ def test_posted_text_and_articles_added_after_the_fit(related_index, fitted, tmp
 def test_web_warm_up_binds_the_vectors(fitted, engine):
     """A worker's warm-up (web.warm) loads the build's vectors, so its first related request
     costs what later ones do; a build without them warms as before."""
-    from newssearch.related_vectors import EXTRA_KEY
+    from newssearch.related.vectors import EXTRA_KEY
     from newssearch.web.warm import warm
 
     with_vectors = SearchEngine(fitted[0])

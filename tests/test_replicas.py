@@ -16,11 +16,11 @@ from cluster import Load, Nginx, Replica, free_port, get
 from conftest import copy_index
 from syspkg import require
 
-from newssearch.cli import main
-from newssearch.indexer import update
-from newssearch.manifest import read_manifest
-from newssearch.publish import published_name
-from newssearch.store import current_build
+from newssearch.cli.app import main
+from newssearch.index.manifest import read_manifest
+from newssearch.index.store import current_build
+from newssearch.index.writer import update
+from newssearch.ops.publish import published_name
 
 MARKER = "Zyxolamba"  # only the article added by the rollout holds it
 POLLS = 12  # health checks in a row on the new version: every worker has switched

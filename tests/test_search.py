@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import CRAFTED_SOURCE, MARKER, SPACE_ID
 
-from newssearch import evaluation
-from newssearch.analysis import PART_RE, fold, normalize
-from newssearch.querylang import QueryError
+from newssearch.errors import QueryError
+from newssearch.ops import evaluation
 from newssearch.search import Facet, Filters, SearchEngine
+from newssearch.text.analysis import PART_RE, fold, normalize
 
 SEED = "seed_phong_tho.txt"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -657,7 +657,7 @@ def test_read_qrels_keeps_ids_with_spaces(tmp_path):
 
 def test_engine_sees_a_rebuild(tmp_path, search_index):
     """A second engine on a copy picks up a rebuild of its root (version changes)."""
-    from newssearch.indexer import rebuild
+    from newssearch.index.writer import rebuild
 
     root = tmp_path / "idx"
     shutil.copytree(search_index.root, root)
@@ -671,7 +671,7 @@ def test_engine_sees_a_rebuild(tmp_path, search_index):
 
 # ------------------------------------------------------------------ bounded work, fast paths
 def test_query_of_stopwords_only_requires_every_word(search_engine, search_index):
-    from newssearch.analysis import stopwords
+    from newssearch.text.analysis import stopwords
 
     words = ["lại", "phải"]
     assert all(w in stopwords() for w in words)  # both are on the shipped stopword list
@@ -780,7 +780,7 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
 
 
 def test_long_accent_free_title_suggests_the_title_as_printed(search_engine, search_index):
-    from newssearch.analysis import analyze
+    from newssearch.text.analysis import analyze
 
     checked = 0
     for a in search_index.articles[:60]:
@@ -798,7 +798,7 @@ def test_long_accent_free_title_suggests_the_title_as_printed(search_engine, sea
 
 
 def test_long_query_gets_no_word_by_word_accent_guess(search_engine, search_index):
-    from newssearch.analysis import analyze
+    from newssearch.text.analysis import analyze
 
     a, b = search_index.articles[3], search_index.articles[40]
     halves = [[t.folded for t in analyze(x.title, words=False) if t.kind == "syl"][:5]
@@ -812,7 +812,7 @@ def test_long_query_gets_no_word_by_word_accent_guess(search_engine, search_inde
 def test_a_running_engine_keeps_its_index_when_the_new_one_cannot_open(sample_index_copy):
     """CURRENT removed, or naming a build that is not there: the open generation keeps
     answering (a fresh engine gets the clear error instead)."""
-    from newssearch.store import IndexProblem
+    from newssearch.errors import IndexProblem
 
     eng = SearchEngine(sample_index_copy, refresh_seconds=0)
     first = eng.search("phong tho")
@@ -837,7 +837,7 @@ def test_a_new_generation_is_warmed_before_it_replaces_the_live_one(sample_index
     import threading
     import time
 
-    from newssearch.indexer import update
+    from newssearch.index.writer import update
 
     seen = []
     warming, release = threading.Event(), threading.Event()

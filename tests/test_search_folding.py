@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
-from newssearch.duplicates import DuplicateIndex
-from newssearch.indexer import rebuild
+from newssearch.index.writer import rebuild
 from newssearch.search import SearchEngine
+from newssearch.search.duplicates import DuplicateIndex
 
 
 @pytest.fixture(scope="module")

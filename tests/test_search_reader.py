@@ -10,9 +10,9 @@ import re
 import pytest
 from conftest import MARKER
 
-from newssearch.analysis import PART_RE, fold, normalize
 from newssearch.search.rewrite import read_as_vietnamese
-from newssearch.telex import decode
+from newssearch.text.analysis import PART_RE, fold, normalize
+from newssearch.text.telex import decode
 
 SEED = "seed_phong_tho.txt"
 

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from conftest import copy_index
 
-from newssearch import bulk, indexer
+from newssearch.index import bulk, snapshot
+from newssearch.index import writer as indexer
+from newssearch.index.snapshot import ENTRY_BYTES
 from newssearch.model import LOCAL_TZ
-from newssearch.search import SearchEngine, snapshot
-from newssearch.search.snapshot import ENTRY_BYTES
+from newssearch.search import SearchEngine
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newssearch.analysis import normalize
-from newssearch.telex import decode
+from newssearch.text.analysis import normalize
+from newssearch.text.telex import decode
 
 
 @pytest.mark.parametrize("typed, want", [
@@ -36,6 +36,6 @@ def test_what_spells_no_syllable_stays_as_typed(typed):
     ("hn", False), ("tw", False), ("ubnd", False), ("tp", False), ("vn", False), ("x", False),
 ])
 def test_is_syllable(text, want):
-    from newssearch.telex import is_syllable
+    from newssearch.text.telex import is_syllable
 
     assert is_syllable(text) is want

@@ -16,7 +16,7 @@ import pytest
 from browser_fixtures import start_gunicorn, stop
 from conftest import copy_index
 
-from newssearch.indexer import update
+from newssearch.index.writer import update
 
 
 @pytest.fixture

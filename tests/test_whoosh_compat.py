@@ -9,8 +9,8 @@ import random
 import pytest
 from whoosh.filedb.structfile import BufferFile
 
-from newssearch.store import open_build
-from newssearch.whoosh_compat import ViewReader, length_bytes
+from newssearch.index.store import open_build
+from newssearch.index.whoosh_compat import ViewReader, length_bytes
 
 
 def test_view_reader_behaves_like_bytesio():
@@ -76,7 +76,7 @@ def test_length_bytes_are_the_field_lengths(sample_index):
 def _all_postings(ix) -> dict:
     """Every posting of every field Whoosh keeps postings of (not the text fields):
     (field, term) -> [(docnum, weight, value bytes)]."""
-    from newssearch.postings import SCORED_FIELDS
+    from newssearch.index.flat.postings import SCORED_FIELDS
 
     out = {}
     with ix.reader() as r:
@@ -99,10 +99,10 @@ def test_buffered_writer_writes_what_whoosh_would(sample_articles, tmp_path):
     and values), none for the text fields (the flat sets hold those), same lengths."""
     from whoosh.writing import SegmentWriter
 
-    from newssearch.bulk import segment_codec
-    from newssearch.postpool import PostingBuffer
-    from newssearch.schema import build_schema, doc_fields
-    from newssearch.whoosh_compat import (
+    from newssearch.index.bulk import segment_codec
+    from newssearch.index.flat.buffer import PostingBuffer
+    from newssearch.index.schema import build_schema, doc_fields
+    from newssearch.index.whoosh_compat import (
         BufferedSegmentWriter,
         commit_with_segments,
         create_index,

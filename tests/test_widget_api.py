@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from newssearch.related import MAX_TEXT_CHARS
+from newssearch.related.config import MAX_TEXT_CHARS
 from newssearch.web import create_app
 
 RELATED = "/api/articles/story-1/related"

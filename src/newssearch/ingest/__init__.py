@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from newssearch.errors import PageError
 from newssearch.ingest.jsonl import Parsed, Rejected, read_jsonl, read_jsonl_text
-from newssearch.ingest.rawpage import PageError, read_page
+from newssearch.ingest.rawpage import read_page
 from newssearch.model import Article
 
 __all__ = ["STDIN_NAME", "IngestReport", "Skip", "iter_articles"]

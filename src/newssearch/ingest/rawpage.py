@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from newssearch.errors import PageError
 from newssearch.model import LOCAL_TZ, Article, parse_datetime
 
 NBSP = "\xa0"
@@ -55,14 +56,6 @@ _URL_RE = re.compile(r"https?://\S+")
 # A byline ends without sentence punctuation (README "Raw page scrapes").
 _SENTENCE_END = (".", "!", "?", "…", "”", "»", '"', "'", ";", ":")
 BYLINE_MAX_WORDS = 8
-
-
-class PageError(ValueError):
-    """The input is not an ingestible page; ``reason`` is the short, groupable skip reason."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass

@@ -6,11 +6,12 @@ query as units, words, phrases), ``matching`` (which documents), ``scoring`` (BM
 order), ``facets``, ``spelling`` (accents, did-you-mean, completions), ``results``.
 """
 
-from ..querylang import Filters, QueryError
-from .config import RankingConfig
-from .engine import SearchEngine
-from .facets import Facet
-from .request import (
+from newssearch.errors import QueryError
+from newssearch.index.ranking import RankingConfig
+from newssearch.search.engine import SearchEngine
+from newssearch.search.facets import Facet
+from newssearch.search.querylang import Filters
+from newssearch.search.request import (
     FACETS,
     MATCH_MODES,
     MAX_PAGE,
@@ -19,7 +20,7 @@ from .request import (
     SORTS,
     SearchRequest,
 )
-from .results import Hit, IndexStats, SearchResult, Suggestions
+from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
 
 __all__ = [
     "FACETS", "MATCH_MODES", "MAX_PAGE", "MAX_PER_PAGE", "MAX_RECENCY", "SORTS", "Facet", "Filters", "Hit",

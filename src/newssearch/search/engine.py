@@ -15,23 +15,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import highlight
-from ..model import Article
-from ..querylang import parse
-from ..store import IndexProblem, current_build
-from .columns import from_whoosh_dt
-from .config import RankingConfig
-from .facets import count_facets
-from .folding import Story, fold_page
-from .matching import TIER_NAMES, Evaluation, evaluate
-from .plan import QueryPlan, build_plan
-from .request import SearchRequest
-from .results import Hit, IndexStats, SearchResult, Suggestions
-from .rewrite import read_as_vietnamese
-from .scoring import apply_recency, rank
-from .snapshot import Snapshot
-from .spelling import complete, prepare, suggestions
-from .typos import add_neighbours
+from newssearch.errors import IndexProblem
+from newssearch.index.columns import from_whoosh_dt
+from newssearch.index.ranking import RankingConfig
+from newssearch.index.snapshot import Snapshot
+from newssearch.index.store import current_build
+from newssearch.model import Article
+from newssearch.search import highlight
+from newssearch.search.facets import count_facets
+from newssearch.search.folding import Story, fold_page
+from newssearch.search.matching import TIER_NAMES, Evaluation, evaluate
+from newssearch.search.plan import QueryPlan, build_plan
+from newssearch.search.querylang import parse
+from newssearch.search.request import SearchRequest
+from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
+from newssearch.search.rewrite import read_as_vietnamese
+from newssearch.search.scoring import apply_recency, rank
+from newssearch.search.spelling import complete, prepare, suggestions
+from newssearch.search.typos import add_neighbours
 
 log = logging.getLogger(__name__)
 

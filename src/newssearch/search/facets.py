@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .columns import Columns
+from newssearch.index.columns import Columns
 
 
 @dataclass(frozen=True)

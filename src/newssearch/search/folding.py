@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..duplicates import DuplicateIndex, title_key
-from ..model import Article
-from .snapshot import Snapshot
+from newssearch.index.snapshot import Snapshot
+from newssearch.model import Article
+from newssearch.search.duplicates import DuplicateIndex
+from newssearch.text.storykey import title_key
 
 FETCH_EXTRA = 5  # ranked documents read beyond the page, for the copies folded away
 MAX_FETCH = 2000  # bounded work: at most this many ranked documents are folded

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis import fold
-from ..querylang import Filters, ParsedQuery
-from ..schema import SHINGLE_PARTS, facet_key
-from .columns import to_whoosh_dt
-from .phrases import phrase_among, phrase_docs
-from .plan import FIELDS, Alt, Phrase, QueryPlan, Span, Unit
-from .scoring import Scorer
-from .snapshot import Snapshot
+from newssearch.index.columns import to_whoosh_dt
+from newssearch.index.schema import SHINGLE_PARTS, facet_key
+from newssearch.index.snapshot import Snapshot
+from newssearch.search.phrases import phrase_among, phrase_docs
+from newssearch.search.plan import FIELDS, Alt, Phrase, QueryPlan, Span, Unit
+from newssearch.search.querylang import Filters, ParsedQuery
+from newssearch.search.scoring import Scorer
+from newssearch.text.analysis import fold
 
 # Match tiers, best first. A search shows the best tier that has results, whatever the sort
 # order, so a word found whole somewhere never lists its scattered matches too:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..flatset import runs
-from .snapshot import Snapshot, find
+from newssearch.index.flat.files import runs
+from newssearch.index.snapshot import Snapshot, find
 
 PHRASE_CACHE = 5000  # cached index-wide phrase results per generation
 # Syllables whose position pieces are kept per generation (views of the map, and for an

@@ -13,11 +13,11 @@ import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .. import abbrev
-from ..analysis import analyze, fold, is_folded, normalize, stopwords
-from ..querylang import Clause, ParsedQuery
-from ..schema import PART_FIELDS, TEXT_PARTS
-from ..telex import is_syllable
+from newssearch.index.schema import PART_FIELDS, TEXT_PARTS
+from newssearch.search.querylang import Clause, ParsedQuery
+from newssearch.text import abbrev
+from newssearch.text.analysis import analyze, fold, is_folded, normalize, stopwords
+from newssearch.text.telex import is_syllable
 
 FIELDS = {**PART_FIELDS, "author": ("author", "author_f")}  # part -> (exact, folded) fields
 

@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..querylang import MAX_QUERY_CHARS, Filters, QueryError
+from newssearch.errors import QueryError
+from newssearch.search.querylang import MAX_QUERY_CHARS, Filters
 
 FACETS = ("tags", "category", "source", "month")
 SORTS = ("relevance", "newest")

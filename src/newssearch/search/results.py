@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..model import Article
-from .facets import Facet
+from newssearch.model import Article
+from newssearch.search.facets import Facet
 
 # The article fields a hit shows (the body is not sent: snippets stand for it).
 HIT_FIELDS = ("id", "title", "url", "published", "category", "tags", "source", "author", "lead")

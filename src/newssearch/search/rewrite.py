@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .. import telex
-from ..analysis import fold
-from .snapshot import Snapshot
+from newssearch.index.snapshot import Snapshot
+from newssearch.text import telex
+from newssearch.text.analysis import fold
 
 TOKEN_RE = re.compile(r"(?<![\w:])[A-Za-z][A-Za-z0-9]*(?!\w)")
 MORE_FREQUENT = 5  # the syllable spelled must be this many times more frequent than the token

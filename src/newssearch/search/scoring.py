@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..analysis import fold
-from ..schema import SHINGLE_PARTS
-from .plan import FIELDS, Alt, QueryPlan, Unit
-from .snapshot import Snapshot
+from newssearch.index.columns import decay
+from newssearch.index.schema import SHINGLE_PARTS
+from newssearch.index.snapshot import Snapshot
+from newssearch.search.plan import FIELDS, Alt, QueryPlan, Unit
+from newssearch.text.analysis import fold
 
 AltMatches = Callable[[Alt, np.ndarray, np.ndarray], np.ndarray]
 
@@ -113,9 +114,7 @@ def apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarr
     if not dated.any():
         return scores
     newest = pub[dated & snap.live].max() if (dated & snap.live).any() else pub[dated].max()
-    age_days = (newest - pub) / 86_400_000_000
-    half_life = snap.config.recency_half_life_days
-    boost = np.where(dated, 0.5 ** (np.maximum(age_days, 0) / half_life), 0)
+    boost = decay(np.minimum(pub, newest), newest, snap.config.recency_half_life_days)
     return scores * (1 + weight * boost).astype(np.float32)
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..analysis import analyze, fold, is_folded, normalize
-from ..skeleton import find_folded
-from .results import Hit, Suggestions
-from .snapshot import Snapshot
+from newssearch.index.snapshot import Snapshot
+from newssearch.search.results import Hit, Suggestions
+from newssearch.text.analysis import analyze, fold, is_folded, normalize
+from newssearch.text.skeleton import find_folded
 
 SUGGEST_MAX_SYLLABLES = 8  # longer queries get suggestions only from hits, or when nothing hit
 SURFACE_CACHE = 100_000

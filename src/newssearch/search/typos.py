@@ -8,10 +8,10 @@ lookup costs a few dictionary probes, and a query corrects at most a few syllabl
 
 from __future__ import annotations
 
-from ..analysis import fold
-from .plan import Alt, QueryPlan, Word
-from .snapshot import Snapshot
-from .spelling import vocabulary
+from newssearch.index.snapshot import Snapshot
+from newssearch.search.plan import Alt, QueryPlan, Word
+from newssearch.search.spelling import vocabulary
+from newssearch.text.analysis import fold
 
 MAX_SYLLABLES = 3  # corrected per query (bounded work)
 MAX_NEIGHBOURS = 3  # alternatives per corrected syllable

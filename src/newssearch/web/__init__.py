@@ -1,7 +1,7 @@
 """Flask app factory: pages, article pages and the JSON API over one shared ``SearchEngine``.
 
 ``create_app(config=None)``: settings from ``config`` over the environment over defaults (see
-``web.config``). With ``WARM`` on (the default) the index, the analyzer model and the engine's
+``newssearch.settings``). With ``WARM`` on (the default) the index, the analyzer model and the engine's
 caches are loaded here, before the first request.
 """
 
@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import Flask
 
-from ..search import SearchEngine
-from . import config as app_config
-from . import errorpages, fmt, limits, links
-from .jsonio import SafeJSONProvider
-from .searching import engine
-from .warm import warm, warm_generation
+from newssearch import settings
+from newssearch.search import SearchEngine
+from newssearch.web import errorpages, fmt, limits, links
+from newssearch.web.jsonio import SafeJSONProvider
+from newssearch.web.searching import engine
+from newssearch.web.warm import warm, warm_generation
 
 __all__ = ["create_app", "engine"]
 
@@ -24,14 +24,14 @@ __all__ = ["create_app", "engine"]
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json = SafeJSONProvider(app)
-    app.config.update(app_config.load(config))
+    app.config.update(settings.load(config))
     app.extensions["newssearch"] = SearchEngine(app.config["INDEX_DIR"], warm=warm_generation)
-    from . import api, api_related, article, pages, widget  # noqa: F401 - api_related: routes
+    from newssearch.web import api, api_related, article, pages, widget
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(article.bp)
-    app.register_blueprint(api.bp, url_prefix=api.PREFIX)
-    widget.install(app)  # /widget.js, /widget/..., the article page's related box
+    # One way: each view module has a ``bp`` (and a ``PREFIX`` when it lives under one).
+    for views in (pages, article, api, api_related, widget):
+        app.register_blueprint(views.bp, url_prefix=getattr(views, "PREFIX", None))
+    widget.install(app)  # the article page's related box
     errorpages.install(app)
     limits.install(app)  # rate limits, body size cap, security headers
     api.install(app)

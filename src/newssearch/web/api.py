@@ -21,12 +21,11 @@ import hashlib
 
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 
-from ..errors import classify
-from ..store import IndexProblem
-from . import openapi
-from .errorpages import api_error, is_api, public_message
-from .params import int_arg, search_params, text_arg
-from .searching import engine, index_age_seconds, run
+from newssearch.errors import IndexProblem, classify
+from newssearch.web import openapi
+from newssearch.web.errorpages import api_error, is_api, public_message
+from newssearch.web.params import int_arg, search_params, text_arg
+from newssearch.web.searching import engine, index_age_seconds, run
 
 PREFIX = "/api"
 MAX_SUGGEST = 20

@@ -16,19 +16,23 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from ..model import parse_datetime
-from ..querylang import QueryError, parse_date
-from ..related import MAX_K, MAX_TEXT_CHARS, RelatedRequest, SeedText, related
-from .api import bp, conditional
-from .errorpages import api_error
-from .params import int_arg
-from .searching import engine
+from newssearch.errors import QueryError
+from newssearch.model import parse_datetime
+from newssearch.related import DEFAULT_K, MAX_K, MAX_TEXT_CHARS, RelatedRequest, SeedText, related
+from newssearch.search.querylang import parse_date
+from newssearch.web.api import PREFIX, conditional
+from newssearch.web.errorpages import api_error
+from newssearch.web.params import int_arg
+from newssearch.web.searching import engine
 
 CACHE_CONTROL = "public, max-age=300"
 TEXT_KEYS = ("title", "lead", "body")
+
+bp = Blueprint("api_related", __name__)
+__all__ = ["PREFIX", "bp"]
 
 
 def cacheable(view):
@@ -50,7 +54,7 @@ def _filters(args: MultiDict) -> dict[str, Any]:
     if flag not in ("", "0", "1", "true", "false"):
         raise QueryError("same_source must be 1 or 0")
     return {
-        "k": int_arg(args, "k", 5, 1, MAX_K),
+        "k": int_arg(args, "k", DEFAULT_K, 1, MAX_K),
         "same_source": flag in ("1", "true"),
         "sources": tuple(s for s in args.getlist("source") if s.strip()),
         "categories": tuple(c for c in args.getlist("category") if c.strip()),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from ..model import Article
-from . import links
-from .errorpages import error_page
-from .searching import engine
+from newssearch.model import Article
+from newssearch.web import links
+from newssearch.web.errorpages import error_page
+from newssearch.web.searching import engine
 
 bp = Blueprint("article", __name__)
 

@@ -12,10 +12,8 @@ import logging
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import classify
-from ..querylang import QueryError
-from ..store import IndexProblem
-from .messages import explain, page_text
+from newssearch.errors import IndexProblem, QueryError, classify
+from newssearch.web.messages import explain, page_text
 
 API_PREFIX = "/api"
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",

@@ -11,10 +11,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 
-from ..search import SearchRequest, SearchResult
-from . import links
-from .fmt import month_vi
-from .searching import run
+from newssearch.search import SearchRequest, SearchResult
+from newssearch.web import links
+from newssearch.web.fmt import month_vi
+from newssearch.web.searching import run
 
 TITLES = {"category": "Chuyên mục", "tags": "Thẻ", "source": "Nguồn", "month": "Tháng"}
 ORDER = ("category", "tags", "source", "month")

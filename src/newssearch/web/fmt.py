@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from ..model import LOCAL_TZ
+from newssearch.model import LOCAL_TZ
 
 
 def number(n: float) -> str:

@@ -1,7 +1,8 @@
 """gunicorn settings for ``newssearch serve`` (``gunicorn -c python:newssearch.web.gunicorn_conf``).
 
-Each value can be changed by environment (``NEWSSEARCH_WORKERS``, ``NEWSSEARCH_BIND``,
-``NEWSSEARCH_TIMEOUT``, ``NEWSSEARCH_ACCESS_LOG``) or on the gunicorn command line.
+The settings ``BIND``, ``WORKERS``, ``TIMEOUT``, ``ACCESS_LOG`` and ``LOG_LEVEL`` come from
+``newssearch.settings`` (environment ``NEWSSEARCH_*``, see docs/settings.md); the gunicorn
+command line wins over them.
 
 - ``preload_app``: the app (index snapshot, analyzer model, caches) is loaded once in the
   master and shared copy-on-write by the forked workers: a worker is warm when it starts.
@@ -18,19 +19,21 @@ import gc
 import logging
 import os
 
-bind = os.environ.get("NEWSSEARCH_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("NEWSSEARCH_WORKERS", "0")) or (os.cpu_count() or 1) + 1
+from newssearch import settings
+
+bind = settings.get("BIND")
+workers = settings.get("WORKERS") or (os.cpu_count() or 1) + 1
 worker_class = "sync"
 preload_app = True
-timeout = int(os.environ.get("NEWSSEARCH_TIMEOUT", "30"))
+timeout = settings.get("TIMEOUT")
 graceful_timeout = 20
 keepalive = 5
 max_requests = 0  # a restarted worker would lose the pages it shares with the master
 limit_request_line = 8190
 limit_request_fields = 100
-accesslog = os.environ.get("NEWSSEARCH_ACCESS_LOG", "-") or None
+accesslog = settings.get("ACCESS_LOG") or None
 errorlog = "-"
-loglevel = os.environ.get("NEWSSEARCH_LOG_LEVEL", "info")
+loglevel = settings.get("LOG_LEVEL")
 # Client, time, request, status, bytes, microseconds, index version, user agent.
 access_log_format = ('%(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
                      'v=%({x-index-version}o)s "%(a)s"')

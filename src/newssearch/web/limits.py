@@ -3,16 +3,8 @@
 Why here, in one place: the API and the embeddable widget are public attack surface, and a
 limit or a header that each blueprint sets for itself is one that a new route forgets.
 
-Settings (``app.config``, else the environment, else the default):
-
-| key | env | default | what |
-| --- | --- | --- | --- |
-| ``RATE_LIMIT_ENABLED`` | ``NEWSSEARCH_RATE_LIMIT_ENABLED`` | on | limit /api and /widget |
-| ``RATE_LIMIT`` | ``NEWSSEARCH_RATE_LIMIT`` | ``20/second;600/minute`` | per client |
-| ``RATE_LIMIT_STORAGE`` | ``NEWSSEARCH_RATE_LIMIT_STORAGE`` | ``memory://`` | or redis://... |
-| ``RATE_LIMIT_STORE_DOWN`` | ``NEWSSEARCH_RATE_LIMIT_STORE_DOWN`` | ``memory`` | or ``open`` |
-| ``TRUSTED_PROXIES`` | ``NEWSSEARCH_TRUSTED_PROXIES`` | 0 | proxies whose X-Forwarded-For counts |
-| ``MAX_CONTENT_LENGTH`` | ``NEWSSEARCH_MAX_BODY_BYTES`` | 1 MiB | bigger request bodies get 413 |
+Settings (``RATE_LIMIT*``, ``TRUSTED_PROXIES``, ``MAX_CONTENT_LENGTH``) come from
+``newssearch.settings`` through ``app.config``; docs/settings.md lists them.
 
 ``memory://`` counts per worker process (each gunicorn worker has its own counters); a shared
 store (``redis://host:6379``, ``pip install 'newssearch[redis]'``) makes the limit per client
@@ -26,26 +18,16 @@ the failure. Redis connects and answers within ``STORE_TIMEOUT`` seconds or coun
 
 from __future__ import annotations
 
-import os
 import re
-from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .errorpages import api_error, error_page, is_api
+from newssearch.errors import SettingError
+from newssearch.web.errorpages import api_error, error_page, is_api
 
-DEFAULTS: dict[str, tuple[str, Any]] = {
-    "RATE_LIMIT_ENABLED": ("NEWSSEARCH_RATE_LIMIT_ENABLED", True),
-    "RATE_LIMIT": ("NEWSSEARCH_RATE_LIMIT", "20/second;600/minute"),
-    "RATE_LIMIT_STORAGE": ("NEWSSEARCH_RATE_LIMIT_STORAGE", "memory://"),
-    "RATE_LIMIT_STORE_DOWN": ("NEWSSEARCH_RATE_LIMIT_STORE_DOWN", "memory"),
-    "TRUSTED_PROXIES": ("NEWSSEARCH_TRUSTED_PROXIES", 0),
-    # A posted article for related texts (60,000 characters, JSON-escaped) fits with room.
-    "MAX_CONTENT_LENGTH": ("NEWSSEARCH_MAX_BODY_BYTES", 1 << 20),
-}
 STORE_DOWN = ("memory", "open")
 # redis-py waits forever by default: a hung store would hang every limited request.
 STORE_TIMEOUT = 0.5
@@ -63,20 +45,6 @@ HEADERS = {
                           "interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def _setting(app: Flask, key: str) -> Any:
-    env, default = DEFAULTS[key]
-    if key in app.config and not (key == "MAX_CONTENT_LENGTH" and app.config[key] is None):
-        return app.config[key]
-    raw = os.environ.get(env)
-    if raw is None or raw == "":
-        return default
-    if isinstance(default, bool):
-        return raw.strip().lower() not in ("0", "false", "no", "off")
-    if isinstance(default, int):
-        return int(raw)
-    return raw
 
 
 def _exempt() -> bool:
@@ -114,35 +82,35 @@ def _store_options(uri: str) -> dict[str, float]:
 
 
 def _limiter(app: Flask) -> Limiter:
-    store_down = _setting(app, "RATE_LIMIT_STORE_DOWN")
+    store_down = app.config["RATE_LIMIT_STORE_DOWN"]
     if store_down not in STORE_DOWN:
-        raise ValueError(f"RATE_LIMIT_STORE_DOWN must be one of {', '.join(STORE_DOWN)}, "
-                         f"not {store_down!r}")
-    uri = _setting(app, "RATE_LIMIT_STORAGE")
+        raise SettingError(f"RATE_LIMIT_STORE_DOWN must be one of {', '.join(STORE_DOWN)}, "
+                           f"not {store_down!r}")
+    uri = app.config["RATE_LIMIT_STORAGE"]
     try:
         return Limiter(
             key_func=lambda: request.remote_addr or "unknown",
             app=app,
-            default_limits=[_setting(app, "RATE_LIMIT")],
+            default_limits=[app.config["RATE_LIMIT"]],
             default_limits_exempt_when=_exempt,
             storage_uri=uri,
             storage_options=_store_options(uri),
             headers_enabled=True,
             swallow_errors=True,  # a store that is down must not turn requests into 500s
             in_memory_fallback_enabled=store_down == "memory",
-            enabled=_setting(app, "RATE_LIMIT_ENABLED"),
+            enabled=app.config["RATE_LIMIT_ENABLED"],
         )
     except ConfigurationError as e:  # the URL may hold a password: name its scheme only
         shown = uri.split(":", 1)[0] + "://..."
         reason = str(e).replace(uri, shown)
-        raise ValueError(f"RATE_LIMIT_STORAGE {shown} cannot be used ({reason}); a redis:// "
+        raise SettingError(f"RATE_LIMIT_STORAGE {shown} cannot be used ({reason}); a redis:// "
                          "store needs pip install 'newssearch[redis]'") from None
 
 
 def install(app: Flask) -> Limiter:
     """Rate limits on /api and /widget, body size cap, security headers on every response."""
-    app.config["MAX_CONTENT_LENGTH"] = _setting(app, "MAX_CONTENT_LENGTH")
-    proxies = _setting(app, "TRUSTED_PROXIES")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"]
+    proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
     limiter = _limiter(app)

@@ -8,8 +8,8 @@ HTML pages get these instead, built from which parameter was wrong and how
 
 from __future__ import annotations
 
-from .fmt import number
-from .params import ParamError
+from newssearch.errors import ParamError
+from newssearch.web.fmt import number
 
 # Headline and advice of the Vietnamese error page, by status.
 PAGE_TEXT = {

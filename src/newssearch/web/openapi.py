@@ -9,11 +9,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ..related import MAX_K as MAX_RELATED
-from ..related import MAX_TEXT_CHARS
-from ..search import FACETS, MATCH_MODES, MAX_PER_PAGE, SORTS, SearchRequest
-from ..search.request import FRAGMENT_CHARS, MAX_FRAGMENTS
-from .params import FLAG_VALUES, MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
+from newssearch.related import MAX_K as MAX_RELATED
+from newssearch.related import MAX_TEXT_CHARS
+from newssearch.search import FACETS, MATCH_MODES, MAX_PER_PAGE, SORTS, SearchRequest
+from newssearch.search.request import FRAGMENT_CHARS, MAX_FRAGMENTS
+from newssearch.web.params import FLAG_VALUES, MAX_PAGE, MAX_PARAM_CHARS, MAX_RECENCY
 
 STR_OR_NULL = {"type": ["string", "null"]}
 

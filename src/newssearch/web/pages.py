@@ -8,14 +8,12 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..errors import classify
-from ..querylang import QueryError
-from ..search import FACETS, SearchRequest, SearchResult
-from ..store import IndexProblem
-from . import facets, links
-from .messages import explain, page_text
-from .params import ParamError, search_params
-from .searching import run
+from newssearch.errors import IndexProblem, ParamError, QueryError, classify
+from newssearch.search import FACETS, SearchRequest, SearchResult
+from newssearch.web import facets, links
+from newssearch.web.messages import explain, page_text
+from newssearch.web.params import search_params
+from newssearch.web.searching import run
 
 bp = Blueprint("pages", __name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from werkzeug.datastructures import MultiDict
 
-from ..querylang import QueryError, parse_date
-from ..search import (
+from newssearch.errors import ParamError, QueryError
+from newssearch.search import (
     FACETS,
     MATCH_MODES,
     MAX_PAGE,
@@ -24,24 +24,11 @@ from ..search import (
     Filters,
     SearchRequest,
 )
-from ..search.request import FRAGMENT_CHARS, MAX_FRAGMENTS, facet_names
+from newssearch.search.querylang import parse_date
+from newssearch.search.request import FRAGMENT_CHARS, MAX_FRAGMENTS, facet_names
 
 MAX_PARAM_CHARS = 1000
 FLAG_VALUES = ("1", "0", "true", "false", "yes", "no")
-
-
-class ParamError(QueryError):
-    """A bad parameter: ``param`` (its name), ``problem`` (too_long, whole, range, number,
-    flag, choice, date, query), the bounds or choices it breaks and the value sent."""
-
-    def __init__(self, message: str, param: str, problem: str, *, lo: float | None = None,
-                 hi: float | None = None, choices: Sequence[str] = (), value: str = ""):
-        super().__init__(message)
-        self.param = param
-        self.problem = problem
-        self.lo, self.hi = lo, hi
-        self.choices = tuple(choices)
-        self.value = value[:40]
 
 
 def _checked(name: str, value: str) -> str:

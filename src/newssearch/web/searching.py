@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from flask import current_app
 
-from ..search import SearchEngine, SearchRequest, SearchResult
-from ..store import current_build
+from newssearch.index.store import current_build
+from newssearch.search import SearchEngine, SearchRequest, SearchResult
 
 
 def engine() -> SearchEngine:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from newssearch import settings
+
 APP = "newssearch.web:create_app()"
 CONFIG = "python:newssearch.web.gunicorn_conf"
 
@@ -20,9 +22,9 @@ def gunicorn_argv(host: str, port: int, workers: int | None) -> list[str]:
 def serve(index_dir: str, host: str, port: int, workers: int | None = None,
           dev: bool = False) -> None:
     """Replace this process with the server (never returns)."""
-    os.environ["NEWSSEARCH_INDEX"] = str(index_dir)
+    settings.export("INDEX_DIR", index_dir)
     if dev:
-        from . import create_app
+        from newssearch.web import create_app
 
         create_app().run(host=host, port=port, debug=True, use_reloader=True)
         sys.exit(0)

@@ -13,12 +13,13 @@ import os
 import threading
 import time
 
-from ..duplicates import DuplicateIndex
-from ..related_vectors import TopicVectors
-from ..search import SearchEngine
-from ..search.snapshot import Snapshot
-from ..search.spelling import prepare
-from ..store import IndexProblem, current_build
+from newssearch.errors import IndexProblem
+from newssearch.index.snapshot import Snapshot
+from newssearch.index.store import current_build
+from newssearch.related.vectors import TopicVectors
+from newssearch.search import SearchEngine
+from newssearch.search.duplicates import DuplicateIndex
+from newssearch.search.spelling import prepare
 
 log = logging.getLogger(__name__)
 # Accented, folded, phrase and did-you-mean paths, and the pyvi model on the way.

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from ..model import Article
-from ..related import RelatedRequest, related
-from ..search import SearchRequest
-from .params import int_arg
-from .searching import engine
+from newssearch.model import Article
+from newssearch.related import DEFAULT_K, RelatedRequest, related
+from newssearch.search import SearchRequest
+from newssearch.web.params import int_arg
+from newssearch.web.searching import engine
 
 MAX_WIDGET_K = 10
 CACHE_CONTROL = "public, max-age=300"
@@ -72,7 +72,7 @@ def demo() -> Response:
 
 def article_box(article: Article) -> list[dict]:
     """The article page's "Tin liên quan" list: the same engine as the widget."""
-    result = related(engine(), RelatedRequest(article_id=article.id, k=5))
+    result = related(engine(), RelatedRequest(article_id=article.id, k=DEFAULT_K))
     if result is None:
         return []
     return [{"id": i.article.id, "title": i.article.title, "reason": i.reason.text(),
@@ -81,5 +81,4 @@ def article_box(article: Article) -> list[dict]:
 
 
 def install(app: Flask) -> None:
-    app.register_blueprint(bp)
     app.config.setdefault("RELATED_PROVIDER", article_box)

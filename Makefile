@@ -6,7 +6,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint install install-test clean
+.PHONY: serve test check install install-test clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,9 +29,16 @@ $(INDEX)/CURRENT: | $(VENV)/.installed
 serve: $(VENV)/.installed $(INDEX)/CURRENT
 	$(BIN)/newssearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
+# Everything, as CI runs it: lint, types, every test (servers, browser, faults, full fuzzing).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench wsgi.py
 	$(BIN)/python -m pytest -q
+
+# The quick loop for an edit (under a minute): unit and index tests, fuzzing at a small profile;
+# no servers, no browser, no fault injection, no full-data checks.
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench wsgi.py
+	$(BIN)/python -m pytest -q -m "not system and not slow" --hypothesis-profile=check
 
 clean:
 	rm -rf $(VENV) $(INDEX)/builds $(INDEX)/CURRENT

@@ -12,8 +12,14 @@ from hypothesis import settings
 
 # Fuzz tests (tests/test_fuzz_*.py): no per-example deadline (a shared 2-core machine is
 # noisy); in CI the same examples every run, so a failure reproduces from the log.
-settings.register_profile("dev", deadline=None)
-settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+# Example counts come from these profiles only (tests set none of their own, or cap it at
+# ``settings().max_examples`` when an example is costly): ``make test`` runs "ci" or "dev",
+# ``make check`` passes ``--hypothesis-profile=check``.
+settings.register_profile("dev", deadline=None, max_examples=1000)
+settings.register_profile("ci", deadline=None, max_examples=1000, derandomize=True,
+                          database=None)
+settings.register_profile("check", deadline=None, max_examples=40, derandomize=True,
+                          database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 # Rate limits are off for the tests (and the servers they start) that do not test them;
 # tests/test_security.py turns them on for its own apps.
@@ -25,6 +31,20 @@ from newssearch.model import Article
 
 # Web fixtures (web_app, live_server, browser, page) shared by the web, browser and widget tests.
 pytest_plugins = ["browser_fixtures", "related_fixtures"]
+
+# The test tiers: ``make check`` runs what is left after ``-m "not system and not slow"``.
+# A test is "system" when it starts servers (gunicorn, nginx, Redis), a browser, or kills
+# processes: by its fixtures, or by its module being one of these.
+SYSTEM_FIXTURES = {"live_server", "browser", "page"}
+SYSTEM_MODULES = {"test_faults", "test_replicas", "test_limits_redis", "test_load",
+                  "test_web_serving", "test_publish", "test_hostile", "test_fuzz_cli"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SYSTEM_FIXTURES & set(item.fixturenames) or item.module.__name__ in SYSTEM_MODULES:
+            item.add_marker(pytest.mark.system)
+
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"

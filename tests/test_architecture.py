@@ -169,7 +169,7 @@ def test_every_exception_is_defined_in_errors():
 
 
 def test_every_error_has_a_kind():
-    import newssearch.errors as errors
+    from newssearch import errors
 
     defined = [v for v in vars(errors).values()
                if isinstance(v, type) and issubclass(v, Exception)

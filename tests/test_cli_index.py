@@ -263,12 +263,13 @@ def test_a_dying_indexing_worker_exits_1_naming_its_article(indexed, tmp_path: P
     copy = tmp_path / "index"
     shutil.copytree(root, copy, symlinks=True)
     before = current_build(copy)
-    lines = (SAMPLE_DIR / "dantri.jsonl.gz")
-    victim = json.loads(gzip.open(lines, "rt", encoding="utf-8").readline())["id"]
+    lines = SAMPLE_DIR / "dantri.jsonl.gz"
+    with gzip.open(lines, "rt", encoding="utf-8") as f:
+        victim = json.loads(f.readline())["id"]
     proc = subprocess.run(
         [sys.executable, "-c", DYING_WORKER, victim, how, "index", "--index", str(copy),
          "--rebuild", "--procs", "2", "--quiet", "--no-related-vectors", str(lines)],
-        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        check=False, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"article {victim!r}" in errors[0], proc.stderr

@@ -12,7 +12,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import example, given, settings
+from fuzzing import examples
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newssearch.web import create_app
@@ -79,7 +80,7 @@ def _url(rule: str, arg: str) -> str:
     return re.sub(r"<[^>]+>", quote(arg, safe="/", errors="surrogatepass"), rule)
 
 
-@settings(max_examples=3000)
+@examples()
 @given(st.sampled_from(ROUTES), path_args, raw_queries)
 @example("/api/search", "x", "q=phong+tho&recency=nan")
 @example("/api/search", "x", "page=99999999999999999999&per_page=-1")
@@ -94,7 +95,7 @@ def test_no_request_gets_a_500(client, rule: str, arg: str, query: str) -> None:
     check(resp, path)
 
 
-@settings(max_examples=300)
+@examples(0.3)
 @given(st.sampled_from(["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]),
        st.sampled_from(ROUTES), st.binary(max_size=200))
 def test_other_methods_and_bodies_get_no_500(client, method: str, rule: str,

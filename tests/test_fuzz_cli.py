@@ -14,7 +14,8 @@ import os
 import pytest
 from click.testing import CliRunner
 from conftest import copy_index
-from hypothesis import example, given, settings
+from fuzzing import examples
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newssearch.cli.app import main
@@ -53,7 +54,7 @@ def run(args: list[str]):
     return result
 
 
-@settings(max_examples=250)
+@examples(0.25)
 @given(args_for(SEARCH_OPTS), st.lists(value, min_size=1, max_size=3))
 @example(["--recency", "nan"], ["phong", "tho"])
 @example(["--recency", "inf"], ["phong"])
@@ -80,7 +81,7 @@ def test_recency_nan_is_a_usage_error(index) -> None:
     assert hits and all(math.isfinite(h["score"]) for h in hits)
 
 
-@settings(max_examples=150)
+@examples(0.15)
 @given(st.sampled_from(["stats", "delete", "parse", "index", "run-queries", "eval", "serve",
                         "nonsense", "--help"]),
        args_for(["--index", "--procs", "--k", "--out", "--run", "--host", "--port",

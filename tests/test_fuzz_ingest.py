@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_DIR, SHARED_DATA
-from hypothesis import example, given, settings
+from fuzzing import examples
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newssearch.errors import PageError
@@ -93,7 +94,7 @@ def mutated(draw, pages: list[bytes]) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=600)
+@examples(0.6)
 @given(mutated(REAL_PAGES))
 @example(b"")
 @example("Tin đăng lúc 01-01-0001 00:00 GMT-12\nTitle\nLead\nBody".encode())
@@ -108,7 +109,7 @@ def test_mutated_pages_parse_or_say_why(data: bytes) -> None:
     indexable(a)
 
 
-@settings(max_examples=300)
+@examples(0.3)
 @given(
     st.one_of(st.binary(max_size=2000), mutated(REAL_PAGES)),
     st.sampled_from(["x.txt", "x.jsonl", "x.jsonl.gz", "x", "x.ndjson"]),
@@ -149,7 +150,7 @@ def _line(obj) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-@settings(max_examples=1500)
+@examples()
 @given(st.one_of(records.map(_line), records.map(lambda r: json.dumps(r)),
                  st.text(max_size=200), values.map(_line)))
 @example('{"title": "a\\ud800b", "body": "x"}')  # a lone surrogate as a JSON escape

@@ -6,7 +6,8 @@ raises and every token's offsets lie inside the text it was given (snippets slic
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+from fuzzing import examples
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newssearch.errors import QueryError
@@ -46,7 +47,7 @@ query_words = st.lists(
 queries = st.one_of(query_words.map(" ".join), any_text)
 
 
-@settings(max_examples=3000)
+@examples()
 @given(queries)
 @example("")
 @example('"')
@@ -80,7 +81,7 @@ def _check_tokens(text: str) -> None:
             assert normalize(text[t.startchar : t.endchar]) == t.text
 
 
-@settings(max_examples=1500)
+@examples()
 @given(any_text)
 @example("\u0301")  # a combining mark with nothing to combine with
 @example("\u0301\u0323a\u0300")
@@ -95,7 +96,7 @@ def test_analyzer_offsets_stay_inside_the_text(text: str) -> None:
     assert fold(text) == fold(fold(text))
 
 
-@settings(max_examples=5)
+@examples(0.005)
 @given(st.sampled_from(HOSTILE_CHARS.replace("\n", "")), st.integers(1, 3))
 def test_analyzer_takes_100kb_strings(ch: str, words_per_line: int) -> None:
     """100 KB of one hostile character, and 100 KB of Vietnamese sentences around it."""

@@ -275,9 +275,8 @@ def test_web_warm_up_binds_the_vectors(fitted, engine):
 
     with_vectors = SearchEngine(fitted[0])
     assert warm(with_vectors) is not None
-    slot = with_vectors.snapshot().extras[EXTRA_KEY]
-    assert slot.done and slot.value is not None
-    assert warm(engine) is not None and engine.snapshot().extras[EXTRA_KEY].value is None
+    assert with_vectors.snapshot().made(EXTRA_KEY) is not None
+    assert warm(engine) is not None and engine.snapshot().made(EXTRA_KEY) is None
 
 
 def test_the_common_direction_is_left_out(related_index):

@@ -18,7 +18,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
 def test_docs_list_every_setting_with_its_variable_and_default():
     rows = {m.group(1): m.group(0) for m in
-            re.finditer(r"^\| `(\w+)` \| `(\w+)` \|.*$", DOC.read_text(encoding="utf-8"), re.M)}
+            re.finditer(r"^\| `(\w+)` \| `(\w+)` \|.*$", DOC.read_text(encoding="utf-8"), re.MULTILINE)}
     assert set(rows) == {s.name for s in settings.SETTINGS}
     for s in settings.SETTINGS:
         assert f"`{s.env}`" in rows[s.name]

@@ -12,7 +12,6 @@ The rule: index/ knows text/ and the model, never search/ or anything above it; 
 ``whoosh_compat`` touches Whoosh's private names.
 """
 
-from newssearch.index.generation import Once
 from newssearch.index.manifest import read_manifest, verify, write_manifest
 from newssearch.index.ranking import RankingConfig
 from newssearch.index.schema import FORMAT_VERSION, article_from_stored, build_schema, doc_fields
@@ -21,7 +20,7 @@ from newssearch.index.store import BuildInfo, WriteLock, current_build, open_bui
 from newssearch.index.writer import delete, optimize, rebuild, update
 
 __all__ = [
-    "FORMAT_VERSION", "BuildInfo", "Once", "RankingConfig", "Snapshot", "WriteLock",
+    "FORMAT_VERSION", "BuildInfo", "RankingConfig", "Snapshot", "WriteLock",
     "article_from_stored", "build_schema", "current_build", "delete", "doc_fields", "open_build",
     "optimize", "read_manifest", "rebuild", "update", "verify", "write_manifest",
 ]

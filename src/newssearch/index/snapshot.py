@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import byte_to_length
@@ -20,6 +21,7 @@ from whoosh.codec.whoosh3 import byte_to_length
 from newssearch.index.cache import BoundedCache
 from newssearch.index.columns import load_columns
 from newssearch.index.flat.postings import FlatPostings
+from newssearch.index.generation import Once
 from newssearch.index.ranking import RankingConfig
 from newssearch.index.schema import TEXT_PARTS, article_from_stored
 from newssearch.index.store import BuildInfo, open_build
@@ -35,6 +37,8 @@ from newssearch.model import Article
 CACHE_POSTINGS_BYTES = 128 * 2**20
 ENTRY_BYTES = 500  # the Python objects of one cached list
 JOIN_MAX = 2000  # postings up to which a list spanning several flat sets is one array
+
+V = TypeVar("V")
 
 
 @dataclass
@@ -127,9 +131,8 @@ class Snapshot:
         self.columns = load_columns(self.leaves, n)
         self.cache: BoundedCache[Postings | None] = BoundedCache(
             CACHE_POSTINGS_BYTES, lambda p: p.nbytes if p is not None else ENTRY_BYTES)
-        self.memo: dict[str, BoundedCache] = {}  # other per-generation caches, by name
-        self.extras: dict[str, object] = {}  # per-generation structures built on first use
-        self.extras_lock = threading.Lock()
+        self._state: dict[str, Once] = {}  # per-generation structures and caches, by name
+        self._state_lock = threading.Lock()
 
     def _length_norms(self) -> dict[str, np.ndarray]:
         """BM25's length normalization per field and doc, so reading a term is one multiply."""
@@ -156,10 +159,22 @@ class Snapshot:
     def close(self) -> None:
         self.searcher.close()
 
+    def once(self, name: str, make: Callable[[], V]) -> V:
+        """The generation's ``name`` (a detector, a vocabulary, vectors, a cache), made by
+        ``make`` on first use, once, while other callers wait for it. The one way state lives
+        per generation: a new generation starts empty, so nothing is ever stale."""
+        with self._state_lock:
+            slot = self._state.setdefault(name, Once())
+        return slot.get(make)
+
+    def made(self, name: str) -> object | None:
+        """What ``once(name, ...)`` made if something asked already, else None (never waits)."""
+        slot = self._state.get(name)
+        return slot.value if slot is not None else None
+
     def memo_cache(self, name: str, budget: int) -> BoundedCache:
-        """A named per-generation cache (phrases, surfaces, ...), made on first use."""
-        with self.extras_lock:
-            return self.memo.setdefault(name, BoundedCache(budget))
+        """A named per-generation bounded cache (phrases, surfaces, ...)."""
+        return self.once("cache:" + name, lambda: BoundedCache(budget))
 
     def postings(self, fieldname: str, term: str) -> Postings | None:
         key = (fieldname, term)

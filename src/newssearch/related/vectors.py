@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from newssearch.index.generation import Once
 from newssearch.index.schema import indexed_body
 from newssearch.index.snapshot import Snapshot
 from newssearch.model import Article
@@ -136,9 +135,7 @@ class TopicVectors:
     @classmethod
     def of(cls, snap: Snapshot) -> SnapshotVectors | None:
         """The space of ``snap``'s build with its docnum map, loaded once per generation."""
-        with snap.extras_lock:
-            slot = snap.extras.setdefault(EXTRA_KEY, Once())
-        return slot.get(lambda: cls.bind(snap))
+        return snap.once(EXTRA_KEY, lambda: cls.bind(snap))
 
     @classmethod
     def bind(cls, snap: Snapshot) -> SnapshotVectors | None:

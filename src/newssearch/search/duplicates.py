@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from newssearch.index.generation import Once
 from newssearch.index.whoosh_compat import read_column
 from newssearch.text.storykey import (
     BANDS,
@@ -99,16 +98,14 @@ class DuplicateIndex:
     @classmethod
     def of(cls, snap: Snapshot) -> DuplicateIndex:
         """The detector of ``snap``'s generation, built on first use (once per generation)."""
-        with snap.extras_lock:
-            slot = snap.extras.setdefault(EXTRA_KEY, Once())
-        return slot.get(lambda: cls.build(snap))
+        return snap.once(EXTRA_KEY, lambda: cls.build(snap))
 
     @classmethod
     def built(cls, snap: Snapshot) -> DuplicateIndex | None:
         """The detector of ``snap``'s generation if something built it already, else None
         (search folds results with it when it is there, without waiting for a build)."""
-        slot = snap.extras.get(EXTRA_KEY)
-        return slot.value if slot is not None else None
+        made = snap.made(EXTRA_KEY)
+        return made if isinstance(made, DuplicateIndex) else None
 
     @classmethod
     def build(cls, snap: Snapshot) -> DuplicateIndex:

@@ -44,12 +44,7 @@ class Vocabulary:
 
 def vocabulary(snap: Snapshot, fieldname: str) -> Vocabulary:
     """The field's syllables for did-you-mean, built once per generation (about 0.2 s)."""
-    key = "vocab:" + fieldname
-    with snap.extras_lock:
-        v = snap.extras.get(key)
-        if v is None:
-            v = snap.extras[key] = Vocabulary(snap.terms(fieldname))
-        return v
+    return snap.once("vocab:" + fieldname, lambda: Vocabulary(snap.terms(fieldname)))
 
 
 def prepare(snap: Snapshot) -> None:

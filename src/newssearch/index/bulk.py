@@ -81,7 +81,8 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
     when its buffered postings reach ``limit`` bytes; yields the finished segments."""
     # On failure nothing is cancelled here: a writer's cancel removes the temporary directory
     # all writers of the index share; the committing writer's cancel cleans up.
-    w = buf = None
+    w = None
+    buf: PostingBuffer | None = None
     for a, h in docs:
         if w is None:
             buf = PostingBuffer(flat_dir)
@@ -89,7 +90,7 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
         w.add_document(**doc_fields(a, h, ix.schema))
         if progress:
             progress(1)
-        if buf.nbytes() >= limit:
+        if buf is not None and buf.nbytes() >= limit:
             seg, w = finish_segment(w), None
             yield seg
     if w is not None:

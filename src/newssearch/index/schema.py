@@ -13,6 +13,7 @@ from array import array
 from collections import defaultdict
 from datetime import UTC
 from functools import lru_cache
+from typing import Any
 
 from whoosh import columns, fields, formats
 from whoosh.analysis import Tokenizer
@@ -187,7 +188,7 @@ def doc_fields(article: Article, content_hash: str | None = None,
     earlier version keeps its own field set until its next rebuild."""
     body = indexed_body(article)
     tags = [t for t in article.tags if t]
-    d = {
+    d: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
         "title_f": article.title,

@@ -1,6 +1,6 @@
-"""The result cache of ``web/searching.py`` through Flask's test client: a repeated request is a
-hit (``X-Cache``), any other parameter a miss, an index update starts an empty cache (no stale
-answer), and ``RESULT_CACHE=0`` turns it off."""
+"""The result cache of ``web/searching.py`` through Flask's test client: a repeated request is
+a hit (``X-Result-Cache``), any other parameter a miss, an index update starts an empty cache
+(no stale answer), and ``RESULT_CACHE=0`` turns it off."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ def test_a_repeated_request_is_a_hit_with_the_same_answer(web_app):
     url = SEARCH + "&per_page=7"
     first = client.get(url)
     again = client.get(url)
-    assert first.headers["X-Cache"] == "MISS" and again.headers["X-Cache"] == "HIT"
+    assert first.headers["X-Result-Cache"] == "MISS"
+    assert again.headers["X-Result-Cache"] == "HIT"
     assert first.get_json() == again.get_json()
-    assert client.get(url + "&page=2").headers["X-Cache"] == "MISS"
+    assert client.get(url + "&page=2").headers["X-Result-Cache"] == "MISS"
     page = client.get("/?q=b%C3%B3ng%20%C4%91%C3%A1")
-    assert page.status_code == 200 and page.headers["X-Cache"] in ("HIT", "MISS")
-    assert "X-Cache" not in client.get("/api/health").headers  # no search, no header
+    assert page.status_code == 200 and page.headers["X-Result-Cache"] in ("HIT", "MISS")
+    assert "X-Result-Cache" not in client.get("/api/health").headers  # no search, no header
 
 
 def test_off_computes_every_search(search_index):
@@ -32,7 +33,7 @@ def test_off_computes_every_search(search_index):
     client = app.test_client()
     for _ in range(2):
         r = client.get(SEARCH)
-        assert r.status_code == 200 and "X-Cache" not in r.headers
+        assert r.status_code == 200 and "X-Result-Cache" not in r.headers
 
 
 def test_an_index_update_is_never_answered_from_the_old_cache(sample_index_copy,
@@ -41,7 +42,7 @@ def test_an_index_update_is_never_answered_from_the_old_cache(sample_index_copy,
     client = app.test_client()
     url = "/api/search?q=Quenzelo"
     before = client.get(url).get_json()
-    assert client.get(url).headers["X-Cache"] == "HIT"
+    assert client.get(url).headers["X-Result-Cache"] == "HIT"
     update(sample_index_copy, [replace(sample_articles[0], id="x-new",
                                        title="Quenzelo mở thêm chi nhánh")], procs=1)
     deadline = time.monotonic() + 30
@@ -50,5 +51,5 @@ def test_an_index_update_is_never_answered_from_the_old_cache(sample_index_copy,
         if r.get_json()["index_version"] != before["index_version"]:
             break
         time.sleep(0.2)
-    assert r.headers["X-Cache"] == "MISS"
+    assert r.headers["X-Result-Cache"] == "MISS"
     assert r.get_json()["total"] == before["total"] + 1

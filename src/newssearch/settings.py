@@ -88,7 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Proxies in front whose X-Forwarded-For counts for the client address.",
             minimum=0),
     Setting("RESULT_CACHE", "NEWSSEARCH_RESULT_CACHE", True, bool,
-            "Keep recent search results per index generation (answers carry X-Cache: HIT "
+            "Keep recent search results per index generation (answers carry X-Result-Cache: HIT "
             "or MISS); 0 computes every search."),
     Setting("RESULT_CACHE_MB", "NEWSSEARCH_RESULT_CACHE_MB", 16, int,
             "Approximate memory of the result cache per worker process, in MB; when full it "

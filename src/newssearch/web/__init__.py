@@ -35,7 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errorpages.install(app)
     limits.install(app)  # rate limits, body size cap, security headers
     api.install(app)
-    searching.install(app)  # X-Cache
+    searching.install(app)  # X-Result-Cache
     fmt.install(app)
     app.jinja_env.globals["links"] = links
 

@@ -45,7 +45,7 @@ errorlog = "-"
 loglevel = settings.get("LOG_LEVEL")
 # Client, time, request, status, bytes, microseconds, index version, result cache, user agent.
 access_log_format = ('%(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
-                     'v=%({x-index-version}o)s c=%({x-cache}o)s "%(a)s"')
+                     'v=%({x-index-version}o)s rc=%({x-result-cache}o)s "%(a)s"')
 proc_name = "newssearch"
 
 

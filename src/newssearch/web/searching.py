@@ -6,8 +6,9 @@ facets, exact total, snippets, suggestions) costs milliseconds of CPU each time.
 kept per index generation (``Snapshot.once``: a swap starts an empty cache, so a stale answer
 is never served), bounded in memory (``RESULT_CACHE_MB``; when full it is emptied and
 refills), keyed by the validated request (every parameter after defaults; the query text as
-given). ``RESULT_CACHE=0`` turns it off. Each answer that searched says ``X-Cache: HIT`` or
-``MISS`` (its first search, for a page that runs several), also in the access log.
+given). ``RESULT_CACHE=0`` turns it off. Each answer that searched says ``X-Result-Cache:
+HIT`` or ``MISS`` (its first search, for a page that runs several), also in the access log
+(``rc=``). Not ``X-Cache``: a proxy in front (docs/deploy.md) reports its own cache there.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def install(app: Flask) -> None:
     def _cache_header(resp: Response) -> Response:
         status = g.get("result_cache")
         if status:
-            resp.headers["X-Cache"] = status
+            resp.headers["X-Result-Cache"] = status
         return resp
 
 

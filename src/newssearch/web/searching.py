@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, g
 
 from newssearch.index.cache import BoundedCache
 from newssearch.index.store import current_build
+from newssearch.model import Article
 from newssearch.search import SearchEngine, SearchRequest, SearchResult
 
 CACHE_NAME = "web:results"
@@ -30,14 +31,25 @@ def engine() -> SearchEngine:
     return current_app.extensions["newssearch"]
 
 
+def slim(result: SearchResult) -> SearchResult:
+    """The result without its hits' article bodies: pages and the API show a hit's lead,
+    title and snippets only (``HIT_FIELDS``), and a cached body would cost kilobytes each."""
+    def cut(a: Article) -> Article:
+        return replace(a, body=[], captions=[], related_titles=[])
+
+    return replace(result, hits=[replace(h, article=cut(h.article),
+                                         similar=[cut(s) for s in h.similar])
+                                 for h in result.hits])
+
+
 def result_bytes(result: SearchResult) -> int:
-    """A rough size of a cached result: its hits' stored text (2 bytes a character, as
-    Vietnamese text is held) plus a fixed share for the rest."""
+    """A rough size of a cached (slim) result: its text at 2 bytes a character (as Vietnamese
+    text is held) plus a fixed share for the objects."""
     chars = 0
     for h in result.hits:
         a = h.article
-        chars += (len(a.title) + len(a.lead) + sum(map(len, a.body)) + sum(map(len, a.captions))
-                  + len(h.title_html) + sum(map(len, h.snippets)))
+        chars += (len(a.title) + len(a.lead) + len(h.title_html) + sum(map(len, h.snippets))
+                  + sum(len(s.title) for s in h.similar))
     return ENTRY_BYTES + 2 * chars
 
 
@@ -54,7 +66,7 @@ def run(p: SearchRequest, **changes) -> SearchResult:
     result = cache.get(key, None)
     g.setdefault("result_cache", "MISS" if result is None else "HIT")
     if result is None:
-        result = cache.put(key, eng.search_on(snap, req))
+        result = cache.put(key, slim(eng.search_on(snap, req)))
     return result
 
 

@@ -137,3 +137,17 @@ def test_past_the_connection_bound_a_clear_503_then_service_again(search_index, 
         for s in held:
             s.close()
         stop(srv)
+
+
+def test_an_endless_head_is_refused_431_without_a_thread(server):
+    s = open_idle(port_of(server))
+    s.sendall(b"GET / HTTP/1.1\r\n")
+    try:
+        for _ in range(120):  # 960 KB of headers that never end
+            s.sendall(b"X-Pad: " + b"a" * 8000 + b"\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered and closed while we were still sending
+    closed, got = closed_within(s, 10)
+    s.close()
+    assert closed and got.startswith(b"HTTP/1.1 431 ")
+    assert get(server, SEARCH)[0] == 200

@@ -46,6 +46,8 @@ BUSY = _plain("503 Service Unavailable", "busy",
               "Retry-After: 1\r\nCache-Control: no-store\r\n")
 SLOW = _plain("408 Request Timeout", "request_timeout",
               "The request line and headers did not arrive in time.")
+HUGE = _plain("431 Request Header Fields Too Large", "headers_too_large",
+              "The request line and headers are too long.")
 
 
 class GuardedWorker(ThreadWorker):
@@ -106,12 +108,19 @@ class GuardedWorker(ThreadWorker):
             self.forget(conn)
             return
         conn.head += data
-        if b"\r\n\r\n" not in conn.head and b"\n\n" not in conn.head \
-                and len(conn.head) <= MAX_HEAD:
+        if b"\r\n\r\n" not in conn.head and b"\n\n" not in conn.head:
+            if len(conn.head) > MAX_HEAD:
+                self.forget(conn, HUGE)
             return
         self.poller.unregister(conn.sock)
         del self.reading[conn]
-        conn.init()  # the parser (once per connection); blocking socket from here on
+        try:
+            conn.init()  # the parser (once per connection); blocking socket from here on
+        except Exception:  # a broken connection must not stop the loop
+            self.log.debug("closing a connection the parser refused", exc_info=True)
+            self.nr_conns -= 1
+            conn.close()
+            return
         conn.parser.unreader.unread(bytes(conn.head))
         conn.head = None
         conn.data_ready = True

@@ -8,8 +8,8 @@ command line wins over them.
 - the worker: ``newssearch.web.worker.GuardedWorker``, gunicorn's threaded worker with the
   request head read by its event loop, so idle and slow clients hold no thread (a sync worker
   was stalled 30 s by four idle connections: issue 21); past ``MAX_CONNECTIONS`` open
-  connections a worker answers 503. Measured against sync and plain gthread in
-  docs/benchmarks.md.
+  connections a worker answers 503. Measured against sync in docs/benchmarks.md (and why
+  not gunicorn's own gthread: its pool threads read the head, without a timeout).
 
 - ``preload_app``: the app (index snapshot, analyzer model, caches) is loaded once in the
   master and shared copy-on-write by the forked workers: a worker is warm when it starts.

@@ -7,7 +7,9 @@ workers: compare them with the later ones), a first wrk pass, a warm pass at the
 each further concurrency. Prints requests/s, p50/p95/p99/max latency, error counts, and each
 worker's memory from /proc/PID/smaps_rollup (anonymous vs file-backed, resident and
 proportional; "private" is Private_Dirty: pages the worker wrote itself, i.e. not shared with
-the master it was forked from). No result cache exists in the app, so repeated queries are computed anew.
+the master it was forked from). The app's result cache is off unless ``--result-cache on``;
+when on, each run also prints its hit rate, counted from the access log (``rc=HIT``).
+``--worker-class``/``--threads`` run the same load on another gunicorn worker model.
 
     .venv/bin/python bench/web_load.py --index /tmp/nsbench/index --duration 30 -c 8 -c 32
 
@@ -78,6 +80,12 @@ def memory(master: int) -> dict:
     return {"master": smaps(master), "workers": {p: smaps(p) for p in workers_of(master)}}
 
 
+def cache_counts(log: Path) -> tuple[int, int]:
+    """(hits, misses) of the result cache so far, from the access log."""
+    text = log.read_text(errors="replace")
+    return text.count(" rc=HIT "), text.count(" rc=MISS ")
+
+
 def wrk(url: str, lua: Path, connections: int, duration: int, threads: int) -> dict:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
            "-s", str(lua), url]
@@ -121,6 +129,9 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=30)
     ap.add_argument("-c", "--concurrency", type=int, action="append")
     ap.add_argument("--workers", type=int, default=None, help="default: the config's")
+    ap.add_argument("--result-cache", choices=["on", "off"], default="off")
+    ap.add_argument("--worker-class", help="default: the config's (newssearch's worker)")
+    ap.add_argument("--threads", type=int, help="default: the config's")
     ap.add_argument("--port", type=int, default=5099)
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--drop-caches", action="store_true",
@@ -142,14 +153,21 @@ def main() -> None:
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
     # One load generator is one client: the per-client rate limit (web/limits.py) is off here.
     env = {**os.environ, "NEWSSEARCH_INDEX": args.index, "NEWSSEARCH_ACCESS_LOG": "-",
-           "NEWSSEARCH_RATE_LIMIT_ENABLED": "0"}
+           "NEWSSEARCH_RATE_LIMIT_ENABLED": "0",
+           "NEWSSEARCH_RESULT_CACHE": "1" if args.result_cache == "on" else "0"}
     argv = gunicorn_argv("127.0.0.1", args.port, args.workers)
-    log = (tmp / "gunicorn.log").open("wb")
+    if args.worker_class:
+        argv[-1:-1] = ["--worker-class", args.worker_class]
+    if args.threads:
+        argv[-1:-1] = ["--threads", str(args.threads)]
+    log_path = tmp / "gunicorn.log"
+    log = log_path.open("wb")
     t_start = time.monotonic()
     proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{args.port}"
-    report: dict = {"index": args.index, "queries": len(queries), "server": " ".join(argv)}
+    report: dict = {"index": args.index, "queries": len(queries), "server": " ".join(argv),
+                    "result_cache": args.result_cache}
     try:
         report["ready_seconds"] = round(wait_ready(base, proc), 2)
         report["memory_at_boot"] = memory(proc.pid)
@@ -163,8 +181,15 @@ def main() -> None:
         runs += [("warm", c) for c in conc[1:]]
         report["runs"] = []
         for label, c in runs:
+            hits0, misses0 = cache_counts(log_path)
             res = wrk(base, lua, c, args.duration, args.wrk_threads)
             res.update(label=label, concurrency=c, memory=memory(proc.pid))
+            hits, misses = cache_counts(log_path)
+            hits, misses = hits - hits0, misses - misses0
+            if hits + misses:
+                res["cache_hit_rate"] = round(hits / (hits + misses), 3)
+                print(f"{'':>26}result cache: {hits} hits, {misses} misses "
+                      f"({res['cache_hit_rate']:.1%})", flush=True)
             report["runs"].append(res)
             print(f"{label:>22} c={c:<3} {res['rps']:7.1f} req/s  p50 {res['p50_ms']:.1f} "
                   f"p95 {res['p95_ms']:.1f} p99 {res['p99_ms']:.1f} max {res['max_ms']:.1f} ms"

@@ -54,11 +54,14 @@ class LiveServer:
         return urllib.request.urlopen(self.url + path, timeout=timeout)
 
 
-def start_gunicorn(index_root: Path, log: Path, workers: int = 2) -> LiveServer:
-    """gunicorn with the package's config module on a free loopback port, once it answers."""
+def start_gunicorn(index_root: Path, log: Path, workers: int = 2,
+                   env: dict[str, str] | None = None) -> LiveServer:
+    """gunicorn with the package's config module on a free loopback port, once it answers;
+    ``env`` adds settings (``NEWSSEARCH_*``)."""
     port = free_port()
     env = {**os.environ, "NEWSSEARCH_INDEX": str(index_root),
-           "NEWSSEARCH_BIND": f"127.0.0.1:{port}", "NEWSSEARCH_WORKERS": str(workers)}
+           "NEWSSEARCH_BIND": f"127.0.0.1:{port}", "NEWSSEARCH_WORKERS": str(workers),
+           **(env or {})}
     out = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:newssearch.web.gunicorn_conf",

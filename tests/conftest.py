@@ -37,7 +37,8 @@ pytest_plugins = ["browser_fixtures", "related_fixtures"]
 # processes: by its fixtures, or by its module being one of these.
 SYSTEM_FIXTURES = {"live_server", "browser", "page"}
 SYSTEM_MODULES = {"test_faults", "test_replicas", "test_limits_redis", "test_load",
-                  "test_web_serving", "test_publish", "test_hostile", "test_fuzz_cli"}
+                  "test_web_serving", "test_publish", "test_hostile", "test_fuzz_cli",
+                  "test_web_worker"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -145,14 +145,15 @@ def test_gunicorn_workers_share_the_budget_and_survive_the_store_going_down(
             return e.code
 
     def at_once(paths: list[str]) -> list[int]:
-        """Concurrent requests, so that both sync workers take some."""
+        """Concurrent requests, so that both workers take some."""
         with ThreadPoolExecutor(6) as pool:
             return sorted(pool.map(status, paths))
 
     ours = own_redis.client()
 
     def workers_on_redis() -> int:
-        """Connections that have counted a request (the master's start-up check only pings)."""
+        """Connections that have counted a request (the master's start-up check only pings);
+        a worker's threads may hold one each."""
         return sum(c["id"] != str(ours.client_id()) and c["cmd"] != "ping"
                    for c in ours.client_list())
 
@@ -161,7 +162,7 @@ def test_gunicorn_workers_share_the_budget_and_survive_the_store_going_down(
             if workers_on_redis() >= 2:
                 break
             at_once(["/api/stats"] * 6)
-        assert workers_on_redis() == 2, ours.client_list()
+        assert workers_on_redis() >= 2, ours.client_list()
         assert at_once([API] * 12) == [200] * 5 + [429] * 7
         own_redis.stop()
         codes = at_once([f"/api/suggest?q=ph{i}" for i in range(6)])

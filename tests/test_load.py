@@ -185,7 +185,7 @@ def test_worker_killed_under_load(server, search_index) -> None:
     k.join()
     print("\n" + tally.figures("worker killed under load", secs))
     assert killer_done.is_set()
-    assert len(tally.failed) <= THREADS, tally.failed  # a sync worker holds one request
+    assert len(tally.failed) <= THREADS, tally.failed  # the killed worker held one per client
     deadline = time.monotonic() + 30
     while (len(workers_of(master)) < 2 or before[0] in workers_of(master)) \
             and time.monotonic() < deadline:

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", "NEWSSEARCH_TRUSTED_PROXIES", 0, int,
             "Proxies in front whose X-Forwarded-For counts for the client address.",
             minimum=0),
+    Setting("RESULT_CACHE", "NEWSSEARCH_RESULT_CACHE", True, bool,
+            "Keep recent search results per index generation (answers carry X-Result-Cache: HIT "
+            "or MISS); 0 computes every search."),
+    Setting("RESULT_CACHE_MB", "NEWSSEARCH_RESULT_CACHE_MB", 16, int,
+            "Approximate memory of the result cache per worker process, in MB; when full it "
+            "is emptied and refills.", minimum=1),
     Setting("MAX_CONTENT_LENGTH", "NEWSSEARCH_MAX_BODY_BYTES", 1 << 20, int,
             "Bigger request bodies are answered 413.", minimum=1024),
     # -- the server (gunicorn) ---------------------------------------------------------------
@@ -94,8 +100,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Address gunicorn listens on (newssearch serve --host/--port win)."),
     Setting("WORKERS", "NEWSSEARCH_WORKERS", 0, int,
             "gunicorn worker processes; 0: one per core plus one.", minimum=0),
+    Setting("THREADS", "NEWSSEARCH_THREADS", 2, int,
+            "Request threads per worker process (searches are CPU-bound: more only helps "
+            "while one thread writes an answer).", minimum=1),
+    Setting("KEEPALIVE", "NEWSSEARCH_KEEPALIVE", 5, int,
+            "Seconds an idle kept-alive connection stays open; 0 closes after each answer.",
+            minimum=0),
+    Setting("HEADER_TIMEOUT", "NEWSSEARCH_HEADER_TIMEOUT", 10, int,
+            "Seconds a connection has to send its request line and headers (it is closed "
+            "after that, with a 408 when it sent part of them); also the limit of each read "
+            "of a body and each write of an answer.", minimum=1),
+    Setting("MAX_CONNECTIONS", "NEWSSEARCH_MAX_CONNECTIONS", 200, int,
+            "Open connections per worker process; past them a new one is answered 503 "
+            "(busy) and closed.", minimum=2),
     Setting("TIMEOUT", "NEWSSEARCH_TIMEOUT", 30, int,
-            "Seconds a worker may take on one request before it is restarted.", minimum=1),
+            "Seconds a worker process may stay silent (its event loop stuck) before the "
+            "master restarts it.", minimum=1),
     Setting("ACCESS_LOG", "NEWSSEARCH_ACCESS_LOG", "-", str,
             "Access log file; - for stderr, empty for none.", empty=True),
     Setting("LOG_LEVEL", "NEWSSEARCH_LOG_LEVEL", "info", str,

@@ -158,10 +158,13 @@ def nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
     vocab = vocabulary(snap, field)
     found = [(edit_distance(word, t), -snap.df((field,), t), t) for t in vocab.near(word)]
     for i in range(1, len(word)):
-        left, right = vocab.near(word[:i], 1), vocab.near(word[i:], 1)
-        for a in left:
-            for b in right:
-                edits = 1 + edit_distance(word[:i], a) + edit_distance(word[i:], b)
+        # Each half's distances once (not once per pair); a half more than one edit away
+        # cannot be part of a pair within two (the space is one).
+        left = _within_one(word[:i], vocab.near(word[:i], 1))
+        right = _within_one(word[i:], vocab.near(word[i:], 1)) if left else []
+        for da, a in left:
+            for db, b in right:
+                edits = 1 + da + db
                 if edits > 2:
                     continue
                 df = max(snap.df((field, "body" if accented else "body_f"), f"{a}_{b}"),
@@ -169,6 +172,10 @@ def nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
                 if df:
                     found.append((edits, -df, f"{a} {b}"))
     return min(found)[2] if found else None
+
+
+def _within_one(word: str, candidates: Iterable[str]) -> list[tuple[int, str]]:
+    return [(d, c) for c in candidates if (d := edit_distance(word, c)) <= 1]
 
 
 def complete(snap: Snapshot, prefix: str, limit: int = 8) -> list[str]:

@@ -13,7 +13,7 @@ from flask import Flask
 
 from newssearch import settings
 from newssearch.search import SearchEngine
-from newssearch.web import errorpages, fmt, limits, links
+from newssearch.web import errorpages, fmt, limits, links, searching
 from newssearch.web.jsonio import SafeJSONProvider
 from newssearch.web.searching import engine
 from newssearch.web.warm import warm, warm_generation
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errorpages.install(app)
     limits.install(app)  # rate limits, body size cap, security headers
     api.install(app)
+    searching.install(app)  # X-Result-Cache
     fmt.install(app)
     app.jinja_env.globals["links"] = links
 

@@ -129,7 +129,8 @@ def install(app: Flask) -> None:
             return resp
         if request.method in ("GET", "HEAD", "OPTIONS", "POST"):  # POST: /api/related
             resp.headers["Access-Control-Allow-Origin"] = "*"
-            resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Index-Version"
+            resp.headers["Access-Control-Expose-Headers"] = ("ETag, X-Index-Version, "
+                                                             "X-Result-Cache")
             if request.method == "OPTIONS":
                 resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
                 resp.headers["Access-Control-Allow-Headers"] = "If-None-Match, Content-Type"

@@ -1,8 +1,15 @@
 """gunicorn settings for ``newssearch serve`` (``gunicorn -c python:newssearch.web.gunicorn_conf``).
 
-The settings ``BIND``, ``WORKERS``, ``TIMEOUT``, ``ACCESS_LOG`` and ``LOG_LEVEL`` come from
+The settings ``BIND``, ``WORKERS``, ``THREADS``, ``KEEPALIVE``, ``HEADER_TIMEOUT``,
+``MAX_CONNECTIONS``, ``TIMEOUT``, ``ACCESS_LOG`` and ``LOG_LEVEL`` come from
 ``newssearch.settings`` (environment ``NEWSSEARCH_*``, see docs/settings.md); the gunicorn
 command line wins over them.
+
+- the worker: ``newssearch.web.worker.GuardedWorker``, gunicorn's threaded worker with the
+  request head read by its event loop, so idle and slow clients hold no thread (a sync worker
+  was stalled 30 s by four idle connections: issue 21); past ``MAX_CONNECTIONS`` open
+  connections a worker answers 503. Measured against sync in docs/benchmarks.md (and why
+  not gunicorn's own gthread: its pool threads read the head, without a timeout).
 
 - ``preload_app``: the app (index snapshot, analyzer model, caches) is loaded once in the
   master and shared copy-on-write by the forked workers: a worker is warm when it starts.
@@ -23,20 +30,22 @@ from newssearch import settings
 
 bind = settings.get("BIND")
 workers = settings.get("WORKERS") or (os.cpu_count() or 1) + 1
-worker_class = "sync"
+worker_class = "newssearch.web.worker.GuardedWorker"
+threads = settings.get("THREADS")
+worker_connections = settings.get("MAX_CONNECTIONS")
 preload_app = True
 timeout = settings.get("TIMEOUT")
 graceful_timeout = 20
-keepalive = 5
+keepalive = settings.get("KEEPALIVE")
 max_requests = 0  # a restarted worker would lose the pages it shares with the master
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = settings.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = settings.get("LOG_LEVEL")
-# Client, time, request, status, bytes, microseconds, index version, user agent.
+# Client, time, request, status, bytes, microseconds, index version, result cache, user agent.
 access_log_format = ('%(h)s %(t)s "%(r)s" %(s)s %(B)s %(D)sus '
-                     'v=%({x-index-version}o)s "%(a)s"')
+                     'v=%({x-index-version}o)s rc=%({x-result-cache}o)s "%(a)s"')
 proc_name = "newssearch"
 
 

@@ -31,7 +31,8 @@ from newssearch.search.request import SearchRequest
 from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
 from newssearch.search.rewrite import read_as_vietnamese
 from newssearch.search.scoring import apply_recency, rank
-from newssearch.search.spelling import complete, prepare, suggestions
+from newssearch.search.autocomplete import Completion, complete
+from newssearch.search.spelling import prepare, suggestions
 from newssearch.search.typos import add_neighbours
 
 log = logging.getLogger(__name__)
@@ -198,9 +199,18 @@ class SearchEngine:
         docnum = snap.docnum(article_id)
         return None if docnum is None else snap.article(docnum)
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions for a search box (see ``spelling.complete``)."""
+    def suggest(self, prefix: str, limit: int = 8) -> list[Completion]:
+        """Completions for a search box (see ``autocomplete``)."""
         return complete(self.snapshot(), prefix, limit)
+
+    def suggest_articles(self, completions: list[Completion], k: int = 3) -> list[Article]:
+        """The articles that best match the first completion: the search box's second group,
+        for a reader who wants one article rather than a results page."""
+        if not completions or k < 1:
+            return []
+        res = self.search(completions[0].text, per_page=k, facets=False, snippets=False,
+                          suggest=False)
+        return [h.article for h in res.hits]
 
     def stats(self) -> IndexStats:
         snap = self.snapshot()

@@ -164,9 +164,23 @@ SCHEMAS: dict[str, dict] = {
         },
     },
     "Suggestions": {
-        "type": "object", "required": ["query", "suggestions"],
-        "properties": {"query": {"type": "string"},
-                       "suggestions": {"type": "array", "items": {"type": "string"}}},
+        "type": "object", "required": ["query", "suggestions", "completions", "articles"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {"type": "array", "items": {"type": "string"},
+                            "description": "The completions' texts, best first."},
+            "completions": {"type": "array", "items": {
+                "type": "object", "required": ["text", "typed"],
+                "properties": {
+                    "text": {"type": "string",
+                             "description": "A phrase as titles and leads write it."},
+                    "typed": {"type": "integer", "minimum": 0, "description":
+                              "How many leading characters of text the reader typed; the "
+                              "rest is the completion."}}}},
+            "articles": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"}}}},
+        },
     },
     "Article": {
         "type": "object", "required": ["id", "title", "body"],
@@ -272,7 +286,10 @@ def document() -> dict:
                 **ERRORS}, [
                 _param("q", TEXT, "What the reader typed so far."),
                 _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
-                       "At most this many completions.")]),
+                       "At most this many completions."),
+                _param("articles", {"type": "integer", "minimum": 0, "maximum": 5, "default": 0},
+                       "Also this many titles of the articles best matching the first "
+                       "completion.")]),
             "/articles/{article_id}": _get("One article as ingested", {
                 "200": _json(_ref("Article"), "The article."),
                 "404": _json(_ref("Error"), "No article with that id (code `not_found`)."),

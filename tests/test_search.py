@@ -489,29 +489,6 @@ def test_did_you_mean_prefers_the_nearest_word(search_engine):
     assert res.suggestions.did_you_mean == ["phong"]
 
 
-def test_suggest_completes_the_last_syllable(search_engine):
-    got = search_engine.suggest("phong th")
-    assert "phong thổ" in got
-    assert all(fold(s).startswith("phong th") for s in got)
-    assert search_engine.suggest("Phong Th") == got
-    assert "lai châu" in search_engine.suggest("lai ch")
-    assert search_engine.suggest("Zorba") == ["zorbaland"]
-    assert search_engine.suggest("quenz") == ["quenzelo"]
-    one = search_engine.suggest("ph", limit=3)
-    assert len(one) == 3 and all(fold(s).startswith("ph") for s in one)
-    assert "ubnd huyện phong thổ" in search_engine.suggest("ubnd huyện phong th")
-
-
-@pytest.mark.parametrize("prefix", ["", "   ", "x" * 300, "😀", '"', "-", "\x00", "zzzzqqq"])
-def test_suggest_odd_prefixes(search_engine, prefix):
-    assert search_engine.suggest(prefix) == []
-
-
-def test_suggest_after_a_word_that_is_not_a_compound(search_engine):
-    got = search_engine.suggest("huyện ph")
-    assert got and all(s.startswith("huyện ph") for s in got)
-
-
 # ------------------------------------------------------------------ robustness
 ODD_QUERIES = [
     "", " ", "-", "--", "OR", "OR OR", "a OR", "OR a", "-OR", '"', '""', '"a', 'a"', '-"a b"',

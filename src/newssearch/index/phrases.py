@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class Source:
 def runs(text: str) -> Iterator[list[str]]:
     """The text's runs of words with nothing but spaces between them (NFC, as written)."""
     run: list[str] = []
-    for raw in text.split():
+    for raw in unicodedata.normalize("NFC", text).split():
         core = raw.strip(_EDGE)
         if not core or not WORD_RE.fullmatch(core):
             if run:
@@ -174,7 +175,7 @@ def write(build_path: Path, sources: Iterable[Source] | None = None) -> int:
     score, shown = count(sources_of(build_path) if sources is None else sources)
     keys = sorted(score, key=lambda k: (fold(k).encode("utf-8", "surrogatepass"), -score[k]))
     d = build_path / DIRNAME
-    d.mkdir(exist_ok=True)
+    d.mkdir(parents=True, exist_ok=True)
     folded = [fold(k) for k in keys]
     arrays = {
         "folded": _blob(folded), "shown": _blob([shown[k] for k in keys]),

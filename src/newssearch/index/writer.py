@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newssearch.errors import NoIndexError
+from newssearch.index import phrases
 from newssearch.index.bulk import (
     DEFAULT_MEMORY_MB,
     Budget,
@@ -16,7 +17,6 @@ from newssearch.index.bulk import (
     segment_codec,
     write_parallel,
 )
-from newssearch.index import phrases
 from newssearch.index.flat import postings
 from newssearch.index.flat.buffer import PostingBuffer
 from newssearch.index.manifest import write_manifest

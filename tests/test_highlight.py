@@ -606,3 +606,27 @@ def test_weak_terms_are_marked_but_do_not_choose_the_fragment() -> None:
     only = snippets(text, {"là", "của"}, set(), fragment_chars=60, max_fragments=1,
                     weak={"là", "của"})
     assert "<mark>của</mark>" in only[0]
+
+
+# ------------------------------------------------------------------ words marked whole
+def test_a_whole_word_is_marked_only_where_it_stands_whole():
+    text = "Trường trung học đón học sinh mới; lớp học sinh động, vệ sinh sạch."
+    got = mark_text(text, set(), {"hoc", "sinh"}, (("hoc", "sinh"),))
+    assert MARK_RE.findall(got) == ["học sinh", "học sinh"]
+    # A syllable the query also has on its own is marked anywhere.
+    got = mark_text(text, set(), {"hoc", "sinh"}, (("hoc", "sinh"),), {"hoc"})
+    assert MARK_RE.findall(got) == ["học", "học sinh", "học sinh"]
+    # Without whole words every syllable is marked, as before.
+    assert len(MARK_RE.findall(mark_text(text, set(), {"hoc", "sinh"}))) == 4
+
+
+def test_snippets_mark_whole_words_in_real_articles(sample_articles):
+    whole = (("hoc", "sinh"),)
+    seen = 0
+    for a in sample_articles:
+        body = "\n".join([a.lead, *a.body])
+        for frag in snippets(body, set(), {"hoc", "sinh"}, 180, 3, (), whole):
+            for m in MARK_RE.findall(frag):
+                seen += 1
+                assert fold(normalize(m)) == "hoc sinh", (a.id, frag)
+    assert seen > 10

@@ -850,3 +850,13 @@ def test_filters_with_a_lone_surrogate_find_nothing_without_failing(search_engin
     assert search_engine.search("", filters=Filters(not_tags=[bad])).total == everything
     with pytest.raises(QueryError, match="not UTF-8"):  # in the query text: a clear 400
         search_engine.search(f'"{bad} tho"')
+
+
+# ------------------------------------------------------------------ highlights
+@pytest.mark.parametrize("q", ["hoc sinh", "học sinh", "lai châu"])
+def test_highlights_mark_a_word_where_it_matched_whole(search_engine, q):
+    res = search_engine.search(q, per_page=20)
+    assert res.tier in ("exact", "whole") and res.hits
+    marks = [m for h in res.hits for text in (h.title_html, *h.snippets)
+             for m in re.findall(r"<mark>(.*?)</mark>", text)]
+    assert marks and all(fold(normalize(html.unescape(m))) == fold(q) for m in marks), marks

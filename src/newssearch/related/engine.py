@@ -49,6 +49,7 @@ from newssearch.search.matching import Matcher
 from newssearch.search.plan import QueryPlan
 from newssearch.search.querylang import Filters
 from newssearch.search.scoring import Scorer
+from newssearch.text import sources
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class RelatedItem:
         a = self.article
         return {"id": a.id, "title": a.title, "url": a.url,
                 "published": a.published.isoformat() if a.published else None,
-                "source": a.source, "category": a.category, "score": round(self.score, 4),
+                "source": a.source, "source_name": sources.name(a.source),
+                "category": a.category, "score": round(self.score, 4),
                 "reason": {"text": self.reason.text(), "terms": list(self.reason.terms),
                            "tags": list(self.reason.tags),
                            "same_category": self.reason.same_category}}

@@ -207,10 +207,13 @@ SCHEMAS: dict[str, dict] = {
     },
     "RelatedItem": {
         "type": "object",
-        "required": ["id", "title", "url", "published", "source", "category", "score", "reason"],
+        "required": ["id", "title", "url", "published", "source", "source_name", "category",
+                     "score", "reason"],
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"}, "url": STR_OR_NULL,
             "published": STR_OR_NULL, "source": STR_OR_NULL, "category": STR_OR_NULL,
+            "source_name": {**STR_OR_NULL, "description":
+                            "The source as readers know it (Dân trí for dantri.com.vn)."},
             "score": {"type": "number"},
             "reason": {"type": "object", "required": ["text", "terms", "tags", "same_category"],
                        "properties": {

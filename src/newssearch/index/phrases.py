@@ -230,13 +230,16 @@ class PhraseTable:
     def open(cls, build_path: Path) -> PhraseTable | None:
         """The build's table, mapped; None for a build written before there was one."""
         d = build_path / DIRNAME
+
+        def mapped(name: str) -> np.ndarray:
+            # A plain view of the mapped file: shared pages, without np.memmap's per-access
+            # cost (a keystroke reads a few hundred strings).
+            return np.load(d / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+
         try:
             header = json.loads((d / "header.json").read_text())
-            t = cls(Strings(np.load(d / "folded.npy", mmap_mode="r"),
-                            np.load(d / "folded_at.npy", mmap_mode="r")),
-                    Strings(np.load(d / "shown.npy", mmap_mode="r"),
-                            np.load(d / "shown_at.npy", mmap_mode="r")),
-                    np.load(d / "score.npy", mmap_mode="r"))
+            t = cls(Strings(mapped("folded"), mapped("folded_at")),
+                    Strings(mapped("shown"), mapped("shown_at")), mapped("score"))
         except (OSError, ValueError):
             return None
         if header.get("version") != VERSION or not (

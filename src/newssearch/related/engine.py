@@ -97,12 +97,10 @@ class RelatedRequest:
             raise QueryError(f"k must be a whole number from 1 to {MAX_K}.")
         if self.text is not None:
             t = self.text
-            if not (t.title or t.lead or t.body).strip():
+            if not (t.title.strip() or t.lead.strip() or t.body.strip()):
                 raise QueryError("The text has no title, lead or body.")
             if len(t.title) + len(t.lead) + len(t.body) > MAX_TEXT_CHARS:
                 raise QueryError(f"The text is longer than {MAX_TEXT_CHARS} characters.")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise QueryError("The date window ends before it starts.")
 
 
 @dataclass(frozen=True)

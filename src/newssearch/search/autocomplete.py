@@ -13,8 +13,10 @@ typing stay as typed (``tin giá v`` -> ``tin Giá vàng``).
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +27,8 @@ from newssearch.text.analysis import fold, is_folded, normalize
 from newssearch.text.telex import decode
 
 MAX_PREFIX_CHARS = 200
+TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+LONG_QUERY = 3  # from this many typed words on, the last one alone may be completed
 WIDE = 4096  # ranges wider than this keep their best entries per generation
 KEEP = 512  # best entries kept of such a range (accent filters look further down)
 WIDE_CACHE = 20_000
@@ -67,8 +71,8 @@ class Completer:
         """The best ``limit`` phrases completing ``prefix``, most used first.
 
         The longest tail of the typed words (up to four) that starts a phrase wins; the words
-        before it stay as typed. Shorter tails are not mixed in: ``bát`` + ``trong`` is no
-        phrase anyone writes.
+        before it stay as typed. Shorter tails are not mixed in, and a single word is completed
+        on its own only after a longer query (``bát`` + ``trong`` is no phrase anyone writes).
         """
         words = prefix.split()
         if not words or len(prefix) > MAX_PREFIX_CHARS or limit < 1:
@@ -76,7 +80,8 @@ class Completer:
         open_end = not prefix[-1].isspace()  # the last word may still grow
         out: list[Completion] = []
         seen: set[str] = set()
-        for n in range(min(MAX_WORDS, len(words)), 0, -1):
+        shortest = 1 if len(words) >= LONG_QUERY or len(words) == 1 else 2
+        for n in range(min(MAX_WORDS, len(words)), shortest - 1, -1):
             head, tail = words[:-n], words[-n:]
             lead = " ".join(head) + " " if head else ""
             for text, typed in self.phrases(tail, open_end, limit):
@@ -148,6 +153,21 @@ def spellings(words: list[str]) -> list[list[str]]:
 
 
 def agrees(word: str, typed: str, partial: bool) -> bool:
-    """Whether a phrase's word is the typed one, accents included (its beginning when the
-    reader is still typing it)."""
-    return word.startswith(typed) if partial else word == typed
+    """Whether a phrase's word is the typed one, accents included; when the reader is still
+    typing it, its beginning, with the tone typed so far (``tú`` begins ``tuý``: the tone
+    mark sits on another vowel once the word is whole)."""
+    if not partial:
+        return word == typed
+    if word.startswith(typed):
+        return True
+    w_base, w_tone = split_tone(word)
+    t_base, t_tone = split_tone(typed)
+    return w_base.startswith(t_base) and t_tone in ("", w_tone)
+
+
+@lru_cache(maxsize=50_000)
+def split_tone(word: str) -> tuple[str, str]:
+    """The word without its tone mark (vowel marks kept: ``tuý`` -> ``tuy``), and the mark."""
+    nfd = unicodedata.normalize("NFD", word)
+    tone = "".join(c for c in nfd if c in TONES)
+    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in TONES)), tone

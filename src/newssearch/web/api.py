@@ -48,7 +48,7 @@ def conditional(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         version = engine().index_version  # IndexProblem -> 503
-        pinned = request.args.get("v")
+        pinned = text_arg(request.args, "v")  # over MAX_PARAM_CHARS: 400, as documented
         if pinned and pinned != version:  # paging pinned to a version this replica left
             resp = api_error(409, "version_gone", f"Index version {pinned[:80]!r} is no "
                              f"longer served (now {version}): restart from page 1.")

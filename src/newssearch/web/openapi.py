@@ -43,6 +43,10 @@ def _json(schema: dict, description: str) -> dict:
 
 ERRORS = {
     "400": _json(_ref("Error"), "Bad parameter (code `bad_request`)."),
+    "414": {"description": "The URL is longer than 4096 characters (code `uri_too_long`); "
+                           "past 8190 bytes the HTTP server's own page answers.",
+            "content": {"application/json": {"schema": _ref("Error")},
+                        "text/html": {"schema": {"type": "string"}}}},
     "503": _json(_ref("Error"), "No usable index (codes `no_index`, `rebuild_needed`, ...)."),
 }
 CONDITIONAL = {
@@ -54,7 +58,10 @@ RATE_LIMITED = {"429": _json(_ref("Error"), "Too many requests from this client 
                                             "`rate_limited`); see the Retry-After header.")}
 TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
 DEFAULTS = SearchRequest()
-DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
+DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+        "description": "2020-10-25 (25/10/2020 and 25-10-2020 are read too); empty: none. "
+                       "A window ending before it starts holds nothing."}
+FACET_LIST = f"^[ ,]*(?:(?:{'|'.join(FACETS)}) *(?:,[ ,]*|$))*$"
 PIN = _param("v", TEXT, "Index version to pin to (X-Index-Version of the first page), so "
                         "that every page comes from one version (docs/scaling.md).")
 
@@ -72,7 +79,7 @@ SEARCH_PARAMS = [
            "Page number; a page past the end gives an empty list and the true total."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                         "default": 10}, "Hits per page."),
-    _param("facets", {"type": "string"},
+    _param("facets", {"type": "string", "pattern": FACET_LIST, "maxLength": MAX_PARAM_CHARS},
            f"Comma-separated facets to count (of {', '.join(FACETS)}); empty for none; "
            "all when absent."),
     _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
@@ -237,10 +244,14 @@ SCHEMAS: dict[str, dict] = {
     },
     "RelatedText": {
         "type": "object", "description": "An unindexed article (title, lead or body needed).",
+        "anyOf": [{"required": [k], "properties": {k: {"type": "string", "pattern": r"\S"}}}
+                  for k in ("title", "lead", "body")],
         "properties": {
             "title": {"type": "string"}, "lead": {"type": "string"}, "body": {"type": "string"},
             "k": {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 5},
-            "published": {"type": "string", "description": "ISO 8601 date or time."},
+            "published": {"type": "string", "anyOf": [{"format": "date"},
+                                                      {"format": "date-time"}],
+                          "description": "ISO 8601 date or time."},
             "category": {"type": "string"}, "source": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "same_source": {"type": "boolean"},
@@ -263,8 +274,11 @@ def _get(summary: str, responses: dict, params: list | None = None,
          cached: bool = True, limited: bool = True) -> dict:
     op: dict[str, Any] = {"summary": summary,
                           "parameters": [*(params or []), *([PIN] if cached else [])],
-                          "responses": {**responses, **(CONDITIONAL if cached else {}),
-                                        **(RATE_LIMITED if limited else {})}}
+                          "responses": {
+                              **responses, "414": ERRORS["414"],  # any GET: URL too long
+                              **({"400": ERRORS["400"]} if cached else {}),  # a bad v
+                              **(CONDITIONAL if cached else {}),
+                              **(RATE_LIMITED if limited else {})}}
     return {"get": op}
 
 

@@ -18,6 +18,9 @@ from newssearch.web.params import FLAG_VALUES, MAX_PAGE, MAX_PARAM_CHARS, MAX_RE
 STR_OR_NULL = {"type": ["string", "null"]}
 
 
+EMPTY = {"type": "string", "maxLength": 0, "description": "Empty: the default."}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -26,6 +29,10 @@ def _param(name: str, schema: dict, description: str, where: str = "query",
            repeat: bool = False) -> dict:
     p: dict[str, Any] = {"name": name, "in": where, "description": description,
                          "required": where == "path"}
+    if where == "query" and (schema.get("type") in ("integer", "number") or "enum" in schema):
+        # The shared parameter checks read an empty value as absent (what a form sends).
+        inner = {k: v for k, v in schema.items() if k != "default"}
+        schema = {"anyOf": [inner, EMPTY], **{k: v for k, v in schema.items() if k == "default"}}
     if repeat:
         p.update(schema={"type": "array", "items": schema}, style="form", explode=True)
     else:
@@ -250,7 +257,8 @@ SCHEMAS: dict[str, dict] = {
             "title": {"type": "string"}, "lead": {"type": "string"}, "body": {"type": "string"},
             "k": {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 5},
             "published": {"type": "string", "anyOf": [{"format": "date"},
-                                                      {"format": "date-time"}],
+                                                      {"format": "date-time"},
+                                                      {"maxLength": 0}],
                           "description": "ISO 8601 date or time."},
             "category": {"type": "string"}, "source": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},

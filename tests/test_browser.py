@@ -125,7 +125,8 @@ def test_phone_layout_has_no_horizontal_scroll_and_filters_open_from_the_top(
                                   device_scale_factor=2)
     try:
         page = context.new_page()
-        for url in ("/", "/?q=phong+tho", "/article/seed_phong_tho.txt", "/khong-co"):
+        for url in ("/", "/?q=phong+tho", "/article/seed_phong_tho.txt", "/khong-co",
+                    "/api/docs", "/widget/demo"):
             page.goto(live_server.url + url)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], (url, width)

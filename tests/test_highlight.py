@@ -166,7 +166,7 @@ def test_fragments_are_slices_in_document_order(seed_text: str) -> None:
         assert at == 0 or not TOKEN_RE.match(text[at - 1] + text[at])  # not mid-token
         assert end == len(text) or not unicodedata.combining(text[end])
         assert f.startswith("…") == (at > 0)
-        assert f.endswith("…") == (end < len(text))
+        assert f.endswith("…") == (end < len(text) and text[end - 1] not in ".!?…")
         pos = at
 
 
@@ -331,7 +331,8 @@ def ref_snippets(text: str, exact, folded, fragment_chars=180, max_fragments=3) 
 
     def fragment(start: int, end: int, spans: list[_RefSpan]) -> str:
         body = _ref_render(text, start, end, spans)
-        return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+        cut = end < len(text) and text[end - 1] not in ".!?…"
+        return ("…" if start > 0 else "") + body + ("…" if cut else "")
 
     if not spans:
         if not ends:
@@ -630,3 +631,9 @@ def test_snippets_mark_whole_words_in_real_articles(sample_articles):
                 seen += 1
                 assert fold(normalize(m)) == "hoc sinh", (a.id, frag)
     assert seen > 10
+
+
+def test_a_fragment_ending_its_sentence_has_no_ellipsis():
+    text = ("Mưa lớn gây ngập nhiều tuyến phố ở Bắc Ninh. " * 3) + "Chiều nay trời tạnh hẳn."
+    frags = snippets(text, set(), {"bac", "ninh"}, 60, 1)
+    assert frags[0].endswith("<mark>Bắc Ninh</mark>.") and not frags[0].endswith(".…")

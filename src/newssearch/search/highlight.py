@@ -39,6 +39,7 @@ from newssearch.text.skeleton import fold_lut, key_search, skeleton
 __all__ = ["mark_text", "snippets"]
 
 ELLIPSIS = "…"
+SENTENCE_END = frozenset(".!?…")
 # What may stand between two matched tokens for them to share one <mark>.
 _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
 # The analyzer's token shape that the code below relies on: syllables of letters, digits and
@@ -333,7 +334,9 @@ def _safe_cut(text: str, pos: int) -> int:
 def _fragment(text: str, start: int, end: int, spans: list[_Span]) -> str:
     """One fragment's HTML, with an ellipsis where it does not reach the text's ends."""
     body = _render(text, start, end, spans)
-    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
+    # A fragment ending its sentence needs no ellipsis (``Bắc Ninh.…`` reads as a typo).
+    cut = end < len(text) and text[end - 1:end] not in SENTENCE_END
+    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if cut else "")
 
 
 def _head(text: str, tok: re.Pattern[str], size: int) -> tuple[int, int]:

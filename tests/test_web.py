@@ -50,7 +50,7 @@ def test_search_page_renders_results_with_marks(client, search_engine):
     first = hit_blocks(page)[0]
     assert "Huyện <mark>Phong Thổ</mark>: Đoàn kết" in first
     # The title opens our article page (the seed page has no URL of its own).
-    assert f'href="/article/{SEED}"' in first.split("</h2>")[0]
+    assert f'href="/article/{SEED}?q=' in first.split("</h2>")[0]  # keeps the query
     assert "25/10/2020" in first and "2020-10-25<" not in first
     assert len(hit_blocks(page)) == min(10, total_of(page))
     assert re.search(r"\(\d+,\d{3} giây\)", page)  # time with a decimal comma

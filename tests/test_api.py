@@ -261,7 +261,12 @@ def test_too_long_urls_are_414(client):
 
 def test_api_suggest(client):
     data = get_json(client, "/api/suggest?q=phong+th")
-    assert data["query"] == "phong th" and "phong thổ" in data["suggestions"]
+    assert data["query"] == "phong th" and data["suggestions"][0] == "Phong Thổ"
+    assert data["completions"][0] == {"text": "Phong Thổ", "typed": 8}
+    assert data["articles"] == []
+    arts = get_json(client, "/api/suggest?q=phong+th&articles=2")["articles"]
+    assert arts[0] == {"id": "seed_phong_tho.txt", "title": arts[0]["title"]} and len(arts) <= 2
+    error_of(get_json(client, "/api/suggest?q=ph&articles=6", status=400))
     assert len(get_json(client, "/api/suggest?q=ph&limit=3")["suggestions"]) == 3
     assert get_json(client, "/api/suggest?q=")["suggestions"] == []
     assert get_json(client, "/api/suggest")["suggestions"] == []

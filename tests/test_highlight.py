@@ -166,7 +166,7 @@ def test_fragments_are_slices_in_document_order(seed_text: str) -> None:
         assert at == 0 or not TOKEN_RE.match(text[at - 1] + text[at])  # not mid-token
         assert end == len(text) or not unicodedata.combining(text[end])
         assert f.startswith("…") == (at > 0)
-        assert f.endswith("…") == (end < len(text))
+        assert f.endswith("…") == (end < len(text) and text[end - 1] not in ".!?…")
         pos = at
 
 
@@ -331,7 +331,8 @@ def ref_snippets(text: str, exact, folded, fragment_chars=180, max_fragments=3) 
 
     def fragment(start: int, end: int, spans: list[_RefSpan]) -> str:
         body = _ref_render(text, start, end, spans)
-        return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+        cut = end < len(text) and text[end - 1] not in ".!?…"
+        return ("…" if start > 0 else "") + body + ("…" if cut else "")
 
     if not spans:
         if not ends:
@@ -606,3 +607,33 @@ def test_weak_terms_are_marked_but_do_not_choose_the_fragment() -> None:
     only = snippets(text, {"là", "của"}, set(), fragment_chars=60, max_fragments=1,
                     weak={"là", "của"})
     assert "<mark>của</mark>" in only[0]
+
+
+# ------------------------------------------------------------------ words marked whole
+def test_a_whole_word_is_marked_only_where_it_stands_whole():
+    text = "Trường trung học đón học sinh mới; lớp học sinh động, vệ sinh sạch."
+    got = mark_text(text, set(), {"hoc", "sinh"}, (("hoc", "sinh"),))
+    assert MARK_RE.findall(got) == ["học sinh", "học sinh"]
+    # A syllable the query also has on its own is marked anywhere.
+    got = mark_text(text, set(), {"hoc", "sinh"}, (("hoc", "sinh"),), {"hoc"})
+    assert MARK_RE.findall(got) == ["học", "học sinh", "học sinh"]
+    # Without whole words every syllable is marked, as before.
+    assert len(MARK_RE.findall(mark_text(text, set(), {"hoc", "sinh"}))) == 4
+
+
+def test_snippets_mark_whole_words_in_real_articles(sample_articles):
+    whole = (("hoc", "sinh"),)
+    seen = 0
+    for a in sample_articles:
+        body = "\n".join([a.lead, *a.body])
+        for frag in snippets(body, set(), {"hoc", "sinh"}, 180, 3, (), whole):
+            for m in MARK_RE.findall(frag):
+                seen += 1
+                assert fold(normalize(m)) == "hoc sinh", (a.id, frag)
+    assert seen > 10
+
+
+def test_a_fragment_ending_its_sentence_has_no_ellipsis():
+    text = ("Mưa lớn gây ngập nhiều tuyến phố ở Bắc Ninh. " * 3) + "Chiều nay trời tạnh hẳn."
+    frags = snippets(text, set(), {"bac", "ninh"}, 60, 1)
+    assert frags[0].endswith("<mark>Bắc Ninh</mark>.") and not frags[0].endswith(".…")

@@ -4,6 +4,9 @@ documented, and real responses validate against the documented schemas."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -175,3 +178,40 @@ def test_rate_limited_answers_are_documented(search_index, doc):
     assert r.status_code == 429
     ref = "#/paths/~1search/get/responses/429/content/application~1json/schema"
     assert not list(_validator(doc, ref).iter_errors(r.get_json()))
+
+
+# ------------------------------------------------------------------ Schemathesis, live
+SCHEMATHESIS_EXAMPLES = 8  # per operation and phase: about 300 requests, well under a minute
+
+
+@pytest.fixture(scope="module")
+def unlimited_server(search_index, tmp_path_factory, monkeypatch_module):
+    """gunicorn as ``newssearch serve`` runs it, rate limits off (generated requests come fast
+    from one client; the limits have their own tests)."""
+    from browser_fixtures import start_gunicorn, stop
+
+    monkeypatch_module.setenv("NEWSSEARCH_RATE_LIMIT_ENABLED", "0")
+    server = start_gunicorn(search_index.root, tmp_path_factory.mktemp("st") / "log", workers=1)
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.mark.system
+def test_schemathesis_finds_no_failure(unlimited_server, tmp_path):
+    """Every check of Schemathesis (``--checks all``) over generated requests, valid and not,
+    against the live API: the document describes the API exactly (tests/schemathesis.toml
+    says why 414 counts as a refusal)."""
+    st = Path(sys.executable).with_name("st")
+    config = Path(__file__).with_name("schemathesis.toml")
+    run = subprocess.run(
+        [str(st), "--no-color", "--config-file", str(config), "run",
+         unlimited_server.url + "/api/openapi.json", "--checks", "all",
+         "--max-examples", str(SCHEMATHESIS_EXAMPLES), "--workers", "1", "--seed", "23"],
+        check=False, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

@@ -489,29 +489,6 @@ def test_did_you_mean_prefers_the_nearest_word(search_engine):
     assert res.suggestions.did_you_mean == ["phong"]
 
 
-def test_suggest_completes_the_last_syllable(search_engine):
-    got = search_engine.suggest("phong th")
-    assert "phong thổ" in got
-    assert all(fold(s).startswith("phong th") for s in got)
-    assert search_engine.suggest("Phong Th") == got
-    assert "lai châu" in search_engine.suggest("lai ch")
-    assert search_engine.suggest("Zorba") == ["zorbaland"]
-    assert search_engine.suggest("quenz") == ["quenzelo"]
-    one = search_engine.suggest("ph", limit=3)
-    assert len(one) == 3 and all(fold(s).startswith("ph") for s in one)
-    assert "ubnd huyện phong thổ" in search_engine.suggest("ubnd huyện phong th")
-
-
-@pytest.mark.parametrize("prefix", ["", "   ", "x" * 300, "😀", '"', "-", "\x00", "zzzzqqq"])
-def test_suggest_odd_prefixes(search_engine, prefix):
-    assert search_engine.suggest(prefix) == []
-
-
-def test_suggest_after_a_word_that_is_not_a_compound(search_engine):
-    got = search_engine.suggest("huyện ph")
-    assert got and all(s.startswith("huyện ph") for s in got)
-
-
 # ------------------------------------------------------------------ robustness
 ODD_QUERIES = [
     "", " ", "-", "--", "OR", "OR OR", "a OR", "OR a", "-OR", '"', '""', '"a', 'a"', '-"a b"',
@@ -873,3 +850,13 @@ def test_filters_with_a_lone_surrogate_find_nothing_without_failing(search_engin
     assert search_engine.search("", filters=Filters(not_tags=[bad])).total == everything
     with pytest.raises(QueryError, match="not UTF-8"):  # in the query text: a clear 400
         search_engine.search(f'"{bad} tho"')
+
+
+# ------------------------------------------------------------------ highlights
+@pytest.mark.parametrize("q", ["hoc sinh", "học sinh", "lai châu"])
+def test_highlights_mark_a_word_where_it_matched_whole(search_engine, q):
+    res = search_engine.search(q, per_page=20)
+    assert res.tier in ("exact", "whole") and res.hits
+    marks = [m for h in res.hits for text in (h.title_html, *h.snippets)
+             for m in re.findall(r"<mark>(.*?)</mark>", text)]
+    assert marks and all(fold(normalize(html.unescape(m))) == fold(q) for m in marks), marks

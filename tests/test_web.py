@@ -50,7 +50,7 @@ def test_search_page_renders_results_with_marks(client, search_engine):
     first = hit_blocks(page)[0]
     assert "Huyện <mark>Phong Thổ</mark>: Đoàn kết" in first
     # The title opens our article page (the seed page has no URL of its own).
-    assert f'href="/article/{SEED}"' in first.split("</h2>")[0]
+    assert f'href="/article/{SEED}?q=' in first.split("</h2>")[0]  # keeps the query
     assert "25/10/2020" in first and "2020-10-25<" not in first
     assert len(hit_blocks(page)) == min(10, total_of(page))
     assert re.search(r"\(\d+,\d{3} giây\)", page)  # time with a decimal comma
@@ -351,3 +351,33 @@ def test_vietnamese_display_formats():
     assert fmt.datetime_vi("2021-04-20T08:30:00+07:00") == "20/04/2021 08:30"
     assert fmt.datetime_vi("2021-04-20T00:00:00+07:00") == "20/04/2021"
     assert fmt.date_vi(None) == "" and fmt.seconds_vi(5.0) == "0,005 giây"
+
+
+def test_partial_match_link_only_when_it_adds_results_and_below_the_list(client, search_engine):
+    html = client.get("/?q=hoc+sinh").get_data(as_text=True)
+    assert "khớp một phần" not in html  # match=any adds nothing here
+    q = "phong thổ bóng"
+    strict = search_engine.search(q).total
+    wider = search_engine.search(q, match="any").total
+    html = client.get("/?q=" + q).get_data(as_text=True)
+    if wider > strict:
+        link = html.index("kết quả khớp một phần")
+        assert html.index('<ol class="hits"') < link
+        assert f"Xem thêm {wider - strict}" in html
+    else:
+        assert "Xem thêm" not in html
+
+
+def test_small_items_month_newest_first_source_names_no_page_past_the_end(client):
+    html = client.get("/?q=b%C3%A3o").get_data(as_text=True)
+    months = re.findall(r"Tháng (\d+)/(\d{4})", html)
+    assert months == sorted(months, key=lambda m: (int(m[1]), int(m[0])), reverse=True)
+    assert "Dân trí" in html and ">dantri.com.vn<" not in html
+    past = client.get("/?q=b%C3%A3o&page=99").get_data(as_text=True)
+    assert "Trang 99/" not in past
+
+
+@pytest.mark.parametrize("typed", ["25/10/2020", "25-10-2020", "2020-10-25", "25.10.2020"])
+def test_dates_are_read_as_readers_type_them_and_shown_day_first(client, typed):
+    html = client.get(f"/?q=b%C3%A3o&from={typed}").get_data(as_text=True)
+    assert 'value="25/10/2020"' in html and 'type="date"' not in html

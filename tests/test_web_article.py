@@ -81,3 +81,18 @@ def test_related_box_shows_what_a_provider_gives(search_index, search_engine):
     box = page.split('<section class="related"', 1)[1].split("</section>", 1)[0]
     assert "Tin liên quan" in box
     assert len(re.findall(r'<a href="/article/', box)) >= 3
+
+
+def test_article_page_keeps_the_query_and_links_back_to_the_results(client):
+    page = client.get("/article/seed_phong_tho.txt?q=phong+tho&back=/%3Fq%3Dphong%2Btho%26page%3D2"
+                      ).get_data(as_text=True)
+    assert 'value="phong tho"' in page
+    assert 'href="/?q=phong+tho&amp;page=2"' in page and "Quay lại kết quả tìm kiếm" in page
+    # Only a path of our search page is followed; otherwise a search for the query.
+    for back in ("https://evil.example/", "//evil.example/", "/article/x"):
+        page = client.get("/article/seed_phong_tho.txt", query_string={"q": "phong tho",
+                                                                     "back": back}).get_data(
+            as_text=True)
+        assert "evil" not in page and 'href="/?q=phong+tho"' in page
+    plain = client.get("/article/seed_phong_tho.txt").get_data(as_text=True)
+    assert "Quay lại kết quả" not in plain

@@ -43,12 +43,15 @@ def test_telex_line_links_to_the_literal_query(client):
 def test_partial_matches_on_request(client):
     text = page(client, "/?q=phong+tho")
     total = int(re.search(r'class="total">([\d.]+)<', text).group(1).replace(".", ""))
-    href = link(text, "Xem thêm kết quả khớp một phần")
+    found = re.search(r'<a href="([^"]+)">Xem thêm ([\d.]+) kết quả khớp một phần', text)
+    assert found and text.index('<ol class="hits"') < found.start()  # below the list
+    href = html.unescape(found.group(1))
     assert parse_qs(urlsplit(href).query)["match"] == ["any"]
     more = page(client, href)
     more_total = int(re.search(r'class="total">([\d.]+)<', more).group(1).replace(".", ""))
     assert more_total > total >= 1
-    assert "Xem thêm kết quả khớp một phần" not in more
+    assert int(found.group(2).replace(".", "")) == more_total - total  # what it adds
+    assert "kết quả khớp một phần</a>" not in more
 
 
 def test_api_says_tier_match_and_correction(client):

@@ -100,15 +100,34 @@ def test_article_page_shows_the_related_box(client, related_index):
     assert "&lt;img src=x onerror=alert(1)&gt;" in box and "<img src=x" not in page
 
 
-def test_iframe_variant_is_framable_without_cookies_or_script(client):
+def test_iframe_variant_is_framable_without_cookies_and_only_our_script(client):
     r = client.get("/widget/related/story-1?k=5")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and r.mimetype == "text/html"
     csp = r.headers["Content-Security-Policy"]
-    assert "frame-ancestors *" in csp and "script-src" not in csp
+    assert "frame-ancestors *" in csp and "script-src 'self';" in csp and "unsafe" not in csp
     assert "X-Frame-Options" not in r.headers and "Set-Cookie" not in r.headers
     assert re.search(r'href="http://localhost/article/story-2" target="_blank"', html)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<script" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/widget-frame.js" defer>']  # posts the list's height, no more
+    assert "<h2>Tin liên quan</h2>" in html
+
+
+def test_iframe_links_the_original_url_unless_local_and_takes_a_title(client, related_index):
+    seed = related_index.original.id
+    urls = {a.id: a.url for a in related_index.articles}
+    html = client.get(f"/widget/related/{seed}?title=%C4%90%E1%BB%8Dc+th%C3%AAm").get_data(
+        as_text=True)
+    assert "<h2>Đọc thêm</h2>" in html
+    hrefs = re.findall(r'<a href="([^"]+)"', html)
+    assert hrefs and any(h.startswith("https://dantri.com.vn/") for h in hrefs)
+    assert set(hrefs) <= {u for u in urls.values() if u} | {
+        f"http://localhost/article/{i}" for i, u in urls.items() if not u}
+    assert "Dân trí ·" in html  # the source by name
+    local = client.get(f"/widget/related/{seed}?link=local").get_data(as_text=True)
+    assert all(h.startswith("http://localhost/article/")
+               for h in re.findall(r'<a href="([^"]+)"', local))
     missing = client.get("/widget/related/nope")
     assert missing.status_code == 404 and missing.data == b""
     assert "frame-ancestors 'none'" in client.get("/article/story-1").headers[
@@ -122,7 +141,12 @@ def test_script_and_demo(client):
     demo = client.get("/widget/demo?q=Quenzelo&id=story-1")
     html = demo.get_data(as_text=True)
     assert demo.status_code == 200 and 'href="/widget/demo?q=Quenzelo&amp;id=story-2"' in html
-    assert '&lt;script src="http://localhost/widget.js" data-article="story-1"' in html
-    assert '<iframe src="http://localhost/widget/related/story-1"' in html
+    assert '&lt;script src="http://localhost/widget.js"\n  data-article="story-1"' in html
+    assert '<iframe data-ns-related src="http://localhost/widget/related/story-1"' in html
+    # On load, without a choice: the newest article's widget, live.
+    first = client.get("/widget/demo").get_data(as_text=True)
+    assert re.search(r'<script src="/widget.js" data-article="[^"]+"', first)
+    host = client.get("/widget-host.js")
+    assert host.status_code == 200 and host.headers["Access-Control-Allow-Origin"] == "*"
     assert "frame-src 'self'" in demo.headers["Content-Security-Policy"]
     assert "Không có bài viết" in client.get("/widget/demo?id=nope").get_data(as_text=True)

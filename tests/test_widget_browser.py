@@ -92,7 +92,7 @@ def test_two_script_widgets_render_on_another_origin(ours, partner, watched, rel
     first = boxes.nth(0)
     assert first.locator("h2").inner_text() == "Tin liên quan"
     hrefs = [a.get_attribute("href") for a in first.locator("a").all()]
-    assert hrefs[:2] and all(h.startswith(ours.url + "/article/") for h in hrefs)
+    # The story's articles have no url of their own: they link to ours.
     assert {ours.url + "/article/story-2", ours.url + "/article/story-3"} <= set(hrefs)
     assert XSS_TITLE in first.locator("a").all_inner_texts()  # as text, whole
     assert page.locator("img").count() == 0  # (locators pierce open shadow roots)
@@ -102,7 +102,8 @@ def test_two_script_widgets_render_on_another_origin(ours, partner, watched, rel
     assert style == ["rgb(26, 26, 26)", "15px", "0px"]
     assert first.bounding_box()["height"] > 100
     assert len(boxes.nth(1).locator("a").all()) >= 1
-    with urllib.request.urlopen(hrefs[0], timeout=10) as r:  # the links lead to our pages
+    ours_hrefs = [h for h in hrefs if h.startswith(ours.url)]
+    with urllib.request.urlopen(ours_hrefs[0], timeout=10) as r:  # the links lead to our pages
         assert r.status == 200
     assert not seen["errors"] and not seen["dialogs"]
     assert len(seen["console"]) <= 1  # the browser's own note of the unknown id's 404
@@ -121,6 +122,86 @@ def test_iframe_variant_renders_in_another_origin(ours, partner, watched):
     assert XSS_TITLE in texts and frame.locator("img").count() == 0
     assert links.first.get_attribute("href").startswith(ours.url + "/article/")
     assert not seen["errors"] and not seen["dialogs"]
+
+
+def test_widget_links_to_the_original_article_unless_asked_for_ours(ours, partner, watched,
+                                                                   related_index):
+    page, seen = watched
+    urls = {a.id: a.url for a in related_index.articles}
+    seed = related_index.original.id
+    partner.pages["/links.html"] = host_page(
+        f'<script src="{ours.url}/widget.js" data-article="{seed}" data-title="Đọc thêm" '
+        'async></script><div id="local">'
+        f'<script src="{ours.url}/widget.js" data-article="{seed}" data-link="local" '
+        'async></script></div>')
+    page.goto(partner.url + "/links.html")
+    boxes = page.locator(".ns-related-widget")
+    boxes.nth(1).wait_for()
+    default, local = boxes.nth(0), boxes.nth(1)
+    assert default.locator("h2").inner_text() == "Đọc thêm"
+    assert local.locator("h2").inner_text() == "Tin liên quan"
+    titles = {a.title: a.id for a in related_index.articles}
+    for a in default.locator("a").all():
+        want = urls[titles[a.inner_text()]] or f"{ours.url}/article/{titles[a.inner_text()]}"
+        assert a.get_attribute("href") == want
+    assert any(a.get_attribute("href").startswith("https://dantri.com.vn/")
+               for a in default.locator("a").all())
+    assert all(a.get_attribute("href").startswith(ours.url + "/article/")
+               for a in local.locator("a").all())
+    assert "Dân trí" in default.locator("small").first.inner_text()  # the source by name
+    assert not seen["errors"] and not seen["dialogs"]
+
+
+def test_iframe_in_a_300px_sidebar_shows_five_items(ours, partner, watched, related_index):
+    """The documented size (widget.FRAME_WIDTH x FRAME_HEIGHT) holds five items; with
+    widget-host.js the iframe takes the height its list posts."""
+    from newssearch.web.widget import FRAME_HEIGHT, FRAME_WIDTH
+
+    page, seen = watched
+    seed = related_index.original.id
+
+    def frame(attrs: str) -> str:
+        return (f'<div style="width:300px"><iframe {attrs} src="{ours.url}/widget/related/'
+                f'{seed}?k=5" title="Tin liên quan" width="{FRAME_WIDTH}" '
+                f'height="{FRAME_HEIGHT}" style="border:0"></iframe></div>')
+
+    # A plain page this time: the hostile reset of host_page unsets the iframe's size too.
+    partner.pages["/side.html"] = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đối tác</title>'
+        '<link rel="icon" href="data:,"></head><body>'
+        + frame("id=fixed") + frame("id=fit data-ns-related")
+        + f'<script src="{ours.url}/widget-host.js"></script></body></html>')
+    page.goto(partner.url + "/side.html")
+    items = page.frame_locator("#fixed").locator("li")
+    items.nth(4).wait_for()
+    box = page.locator("#fixed").bounding_box()
+    last = items.nth(4).bounding_box()
+    assert last["y"] + last["height"] <= box["y"] + box["height"], (last, box)
+    # Fitted: the second iframe's height follows its content (posted by the frame).
+    page.wait_for_function(
+        "() => document.getElementById('fit').style.height !== ''", timeout=5000)
+    fitted = page.locator("#fit").bounding_box()
+    inner = page.frame_locator("#fit").locator("section").bounding_box()
+    assert abs(fitted["height"] - inner["height"]) < 40, (fitted, inner)
+    assert not seen["errors"] and not seen["dialogs"]
+
+
+def test_demo_shows_a_widget_on_load_and_fits_a_phone(ours, browser, tmp_path):
+    for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
+        try:
+            page = context.new_page()
+            page.goto(ours.url + "/widget/demo")
+            page.locator(".ns-related-widget a").first.wait_for(timeout=2000)
+            page.frame_locator("iframe").locator("a").first.wait_for(timeout=2000)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], width
+            if viewport["width"] == 390:  # one column: the two variants stacked
+                a, b = page.locator(".demo-grid > section").all()
+                assert b.bounding_box()["y"] >= a.bounding_box()["y"] + a.bounding_box()["height"]
+            page.screenshot(path=str(tmp_path / f"demo-{viewport['width']}.png"), full_page=True)
+        finally:
+            context.close()
 
 
 def test_stopped_service_leaves_no_broken_box(ours, partner, watched):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newssearch.errors import NoIndexError
+from newssearch.index import phrases
 from newssearch.index.bulk import (
     DEFAULT_MEMORY_MB,
     Budget,
@@ -134,6 +135,9 @@ def rebuild(
             if stage:
                 stage("merging postings")
             postings.write_merged(build.path)  # a fresh build: one set for all its segments
+            if stage:
+                stage("search-box phrases")
+            phrases.write(build.path)
             res.total = res.added
             write_meta(build, articles=res.added, created=time.time())
             if maintain:
@@ -219,6 +223,7 @@ def update(
                 _write(ix, build.path, todo, budget,
                        budget.workers > 1 and len(todo) >= PARALLEL_MIN, progress, stage)
                 postings.write_tail(build.path)  # the added segments' sets as one
+                phrases.write(build.path)  # rewritten whole: counts span all articles
                 if maintain:
                     maintain(root, build, [a.id for a, _, exists in todo if exists])
                 _refresh_meta(build, ix)
@@ -248,6 +253,8 @@ def delete(root: Path, ids: Iterable[str], maintain: Maintain = None
             raise
         postings.sync(build.path)  # drops the flat sets of segments merged away
         postings.write_tail(build.path)
+        if done:
+            phrases.write(build.path)
         if maintain and done:
             maintain(root, build, done)
         _refresh_meta(build, ix)

@@ -50,6 +50,7 @@ from newssearch.search.matching import Matcher
 from newssearch.search.plan import QueryPlan
 from newssearch.search.querylang import Filters
 from newssearch.search.scoring import Scorer
+from newssearch.text import sources
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,10 @@ class RelatedRequest:
             raise QueryError(f"k must be a whole number from 1 to {MAX_K}.")
         if self.text is not None:
             t = self.text
-            if not (t.title or t.lead or t.body).strip():
+            if not (t.title.strip() or t.lead.strip() or t.body.strip()):
                 raise QueryError("The text has no title, lead or body.")
             if len(t.title) + len(t.lead) + len(t.body) > MAX_TEXT_CHARS:
                 raise QueryError(f"The text is longer than {MAX_TEXT_CHARS} characters.")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise QueryError("The date window ends before it starts.")
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,8 @@ class RelatedItem:
         a = self.article
         return {"id": a.id, "title": a.title, "url": a.url,
                 "published": a.published.isoformat() if a.published else None,
-                "source": a.source, "category": a.category, "score": round(self.score, 4),
+                "source": a.source, "source_name": sources.name(a.source),
+                "category": a.category, "score": round(self.score, 4),
                 "reason": {"text": self.reason.text(), "terms": list(self.reason.terms),
                            "tags": list(self.reason.tags),
                            "same_category": self.reason.same_category}}

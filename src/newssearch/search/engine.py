@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,19 +23,44 @@ from newssearch.index.snapshot import Snapshot
 from newssearch.index.store import current_build
 from newssearch.model import Article
 from newssearch.search import highlight
+from newssearch.search.autocomplete import Completion, complete
 from newssearch.search.facets import count_facets
 from newssearch.search.folding import Story, fold_page
-from newssearch.search.matching import TIER_NAMES, Evaluation, evaluate
+from newssearch.search.matching import TIER_NAMES, WHOLE, Evaluation, Matcher, evaluate
 from newssearch.search.plan import QueryPlan, build_plan
 from newssearch.search.querylang import parse
 from newssearch.search.request import SearchRequest
 from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
 from newssearch.search.rewrite import read_as_vietnamese
 from newssearch.search.scoring import apply_recency, rank
-from newssearch.search.spelling import complete, prepare, suggestions
+from newssearch.search.spelling import prepare, suggestions
 from newssearch.search.typos import add_neighbours
+from newssearch.text.analysis import fold
 
 log = logging.getLogger(__name__)
+
+
+def whole_words(snap: Snapshot, plan: QueryPlan) -> tuple[highlight.Whole, frozenset[str]]:
+    """The query's words the search matches whole (folded syllables: the words it kept whole,
+    multi-syllable forms such as ``học sinh`` for ``hs``, quoted phrases) and the syllables
+    typed outside them, for highlighting what matched rather than every syllable."""
+    left = Counter(fold(s) for s in plan.syllables)
+    whole: list[tuple[str, ...]] = []
+
+    def take(syls: tuple[str, ...]) -> None:
+        whole.append(syls)
+        if all(left[x] > 0 for x in syls):
+            left.subtract(syls)
+
+    for sp in Matcher(snap, plan).whole_words():
+        take(sp.syls)
+    for u in plan.units:
+        for alt in u.alternatives:
+            if len(alt.syls) > 1:
+                take(tuple(fold(x) for x in alt.syls))
+    for ph in plan.phrases:
+        take(tuple(fold(x) for x in ph.syls))
+    return tuple(whole), frozenset(x for x, n in left.items() if n > 0)
 
 
 class SearchEngine:
@@ -158,16 +184,21 @@ class SearchEngine:
             page = [Story(d, snap.article(d))
                     for d in rank_first(req.offset + req.per_page)[req.offset:]]
         exact, folded, weak = plan.mark_terms()
+        whole, alone = whole_words(snap, plan) if page else ((), frozenset())
         hits = []
         for st in page:
             a = st.article
             body = "\n".join([a.lead, *a.captions, *a.body])
+            # Words found whole are marked whole; a scattered match marks its syllables.
+            tier = int(ev.tiers[st.docnum]) if ev.tiers is not None else ev.tier
+            w = whole if tier <= WHOLE else ()
             hits.append(Hit(
                 article=a,
                 score=round(float(scores[st.docnum]), 4) if scores is not None else 0.0,
-                title_html=highlight.mark_text(a.title, exact, folded),
+                title_html=highlight.mark_text(a.title, exact, folded, w, alone),
                 snippets=highlight.snippets(body, exact, folded, req.fragment_chars,
-                                            req.max_fragments, weak) if req.snippets else [],
+                                            req.max_fragments, weak, w, alone)
+                if req.snippets else [],
                 similar=st.copies,
             ))
         sugg = Suggestions()
@@ -198,9 +229,18 @@ class SearchEngine:
         docnum = snap.docnum(article_id)
         return None if docnum is None else snap.article(docnum)
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions for a search box (see ``spelling.complete``)."""
+    def suggest(self, prefix: str, limit: int = 8) -> list[Completion]:
+        """Completions for a search box (see ``autocomplete``)."""
         return complete(self.snapshot(), prefix, limit)
+
+    def suggest_articles(self, completions: list[Completion], k: int = 3) -> list[Article]:
+        """The articles that best match the first completion: the search box's second group,
+        for a reader who wants one article rather than a results page."""
+        if not completions or k < 1:
+            return []
+        res = self.search(completions[0].text, per_page=k, facets=False, snippets=False,
+                          suggest=False)
+        return [h.article for h in res.hits]
 
     def stats(self) -> IndexStats:
         snap = self.snapshot()

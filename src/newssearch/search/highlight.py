@@ -9,6 +9,9 @@ Why it is built this way:
   accent-free query term, the same two ways the index matches.
 - A hit inside a composite token (``KT-XH``, ``TP.HCM``) marks the whole visible token, and
   neighbouring hits merge (``<mark>Phong Thổ</mark>``), which reads better than mark soup.
+- Highlights follow the match: a query word the search kept whole (``whole``: ``học sinh``)
+  is marked only where its syllables stand together, not as ``học`` in ``trung học``; a
+  syllable the query also has on its own (``alone``) is marked anywhere.
 - It runs for every hit shown, so it does not walk a body's hundreds of tokens in Python. Any
   match folds to a query term (an exact term's fold, or an accent-free term), so we find the
   few tokens that can match at C speed: the text becomes a skeleton, one byte per character
@@ -28,6 +31,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from newssearch.text.analysis import PART_RE, SYLLABLE, TOKEN_RE, fold, normalize
 from newssearch.text.skeleton import fold_lut, key_search, skeleton
@@ -35,6 +39,7 @@ from newssearch.text.skeleton import fold_lut, key_search, skeleton
 __all__ = ["mark_text", "snippets"]
 
 ELLIPSIS = "…"
+SENTENCE_END = frozenset(".!?…")
 # What may stand between two matched tokens for them to share one <mark>.
 _JOIN_RE = re.compile(r"[ \t\u00a0\u202f]*(?:[-./\u2013\u2014][ \t\u00a0\u202f]*)?")
 # The analyzer's token shape that the code below relies on: syllables of letters, digits and
@@ -65,6 +70,8 @@ class _Terms:
     exact: set[str]
     folded: set[str]
     keys: tuple[tuple[re.Pattern[bytes], int, bytes], ...] | None  # _key_search's; None: walk
+    whole: tuple[tuple[str, ...], ...] = ()  # folded words marked only where whole
+    bound: frozenset[str] = frozenset()  # their syllables the query lacks on their own
     memo: dict[str, tuple[str, ...]] = field(default_factory=dict)  # token -> _token_terms
 
 
@@ -97,17 +104,23 @@ def _token_terms(raw: str, exact: Collection[str], folded: Collection[str]) -> t
     return tuple(hits)
 
 
+Whole = tuple[tuple[str, ...], ...]
+
+
 @lru_cache(maxsize=256)
-def _prepare(exact: frozenset[str], folded: frozenset[str]) -> _Terms:
+def _prepare(exact: frozenset[str], folded: frozenset[str], whole: Whole = (),
+             alone: frozenset[str] = frozenset()) -> _Terms:
     ex, fo = _as_set(exact), _as_set(folded)
+    whole = tuple(w for w in whole if len(w) > 1)
+    bound = frozenset(s for w in whole for s in w) - alone
     keys = []
     for key in {fold(t) for t in ex} | fo:  # a match's fold is one of these
         how = key_search(key)
         if how == "walk":
-            return _Terms(ex, fo, None)
+            return _Terms(ex, fo, None, whole, bound)
         if how != "skip":
             keys.append(how)
-    return _Terms(ex, fo, tuple(keys))
+    return _Terms(ex, fo, tuple(keys), whole, bound)
 
 
 def _candidates(text: str, q: _Terms) -> list[tuple[int, int, int]]:
@@ -241,6 +254,8 @@ def _spans(text: str, q: _Terms, tokens: _Tokens) -> list[_Span]:
                 terms = _remember(q, raw)
             if terms:
                 found[s] = (e, terms)
+    if q.bound:
+        found = _whole_only(text, found, q)
     spans: list[_Span] = []
     for s in sorted(found):
         e, terms = found[s]
@@ -251,6 +266,28 @@ def _spans(text: str, q: _Terms, tokens: _Tokens) -> list[_Span]:
         else:
             spans.append(_Span(s, e, set(terms)))
     return spans
+
+
+def _whole_only(text: str, found: dict[int, tuple[int, tuple[str, ...]]], q: _Terms
+                ) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """``found`` without the syllables of whole words where those words do not stand whole
+    (their syllables in order, only spaces or one dash/dot between)."""
+    starts = sorted(found)
+    kept: dict[int, set[str]] = {}
+    for w in q.whole:
+        n = len(w)
+        for i in range(len(starts) - n + 1):
+            run = starts[i:i + n]
+            if all(w[k] in found[run[k]][1] for k in range(n)) and all(
+                    _JOIN_RE.fullmatch(text, found[a][0], b) for a, b in pairwise(run)):
+                for k, st in enumerate(run):
+                    kept.setdefault(st, set()).add(w[k])
+    out = {}
+    for st, (e, terms) in found.items():
+        left = tuple(t for t in terms if t not in q.bound or t in kept.get(st, ()))
+        if left:
+            out[st] = (e, left)
+    return out
 
 
 def _render(text: str, start: int, end: int, spans: list[_Span]) -> str:
@@ -277,11 +314,13 @@ def _render(text: str, start: int, end: int, spans: list[_Span]) -> str:
     return "".join(out)
 
 
-def mark_text(text: str, exact: Collection[str], folded: Collection[str]) -> str:
-    """The whole text as escaped HTML with matches in <mark> (titles are short: no cutting)."""
+def mark_text(text: str, exact: Collection[str], folded: Collection[str],
+              whole: Whole = (), alone: Collection[str] = ()) -> str:
+    """The whole text as escaped HTML with matches in <mark> (titles are short: no cutting);
+    ``whole`` words only where they stand whole (see the module docstring)."""
     if not text:
         return ""
-    q = _prepare(frozenset(exact), frozenset(folded))
+    q = _prepare(frozenset(exact), frozenset(folded), whole, frozenset(alone))
     return _render(text, 0, len(text), _spans(text, q, _Tokens(text)))
 
 
@@ -295,7 +334,9 @@ def _safe_cut(text: str, pos: int) -> int:
 def _fragment(text: str, start: int, end: int, spans: list[_Span]) -> str:
     """One fragment's HTML, with an ellipsis where it does not reach the text's ends."""
     body = _render(text, start, end, spans)
-    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
+    # A fragment ending its sentence needs no ellipsis (``Bắc Ninh.…`` reads as a typo).
+    cut = end < len(text) and text[end - 1:end] not in SENTENCE_END
+    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if cut else "")
 
 
 def _head(text: str, tok: re.Pattern[str], size: int) -> tuple[int, int]:
@@ -355,6 +396,8 @@ def snippets(
     fragment_chars: int = 180,
     max_fragments: int = 3,
     weak: Collection[str] = (),
+    whole: Whole = (),
+    alone: Collection[str] = (),
 ) -> list[str]:
     """Up to ``max_fragments`` escaped HTML fragments covering the most distinct matched terms.
 
@@ -369,12 +412,13 @@ def snippets(
     if not text or max_fragments <= 0:
         return []
     size = max(1, fragment_chars)
-    q = _prepare(frozenset(exact), frozenset(folded))
+    alone = frozenset(alone)
+    q = _prepare(frozenset(exact), frozenset(folded), whole, alone)
     tokens = _Tokens(text)
     spans: list[_Span] = []
     if weak:
         strong = _prepare(frozenset(t for t in exact if t not in weak),
-                          frozenset(t for t in folded if t not in weak))
+                          frozenset(t for t in folded if t not in weak), whole, alone)
         spans = _spans(text, strong, tokens)
     if spans:
         chosen = _choose(text, tokens, spans, size, max_fragments)

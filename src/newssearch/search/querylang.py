@@ -78,7 +78,8 @@ def clean(text: str) -> str:
 
 
 def _parse_date(value: str, name: str) -> date:
-    for fmt in (r"(\d{4})-(\d{1,2})-(\d{1,2})$", r"(\d{1,2})/(\d{1,2})/(\d{4})$"):
+    # Readers type 25/10/2020, 25-10-2020 or 25.10.2020 (day first), or ISO 2020-10-25.
+    for fmt in (r"(\d{4})-(\d{1,2})-(\d{1,2})$", r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$"):
         m = re.match(fmt, value)
         if m:
             a, b, c = (int(x) for x in m.groups())

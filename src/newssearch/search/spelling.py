@@ -1,4 +1,4 @@
-"""What the reader may have meant: accent restoration, did-you-mean, and completions.
+"""What the reader may have meant: accent restoration and did-you-mean.
 
 Did-you-mean finds neighbours by edit distance without scanning the vocabulary: every title
 syllable is filed under the strings it gives with up to two letters deleted (the SymSpell
@@ -19,7 +19,6 @@ from newssearch.text.skeleton import find_folded
 
 SUGGEST_MAX_SYLLABLES = 8  # longer queries get suggestions only from hits, or when nothing hit
 SURFACE_CACHE = 100_000
-MAX_COMPLETION_CHARS = 200
 
 
 class Vocabulary:
@@ -176,39 +175,6 @@ def nearest(snap: Snapshot, word: str, accented: bool) -> str | None:
 
 def _within_one(word: str, candidates: Iterable[str]) -> list[tuple[int, str]]:
     return [(d, c) for c in candidates if (d := edit_distance(word, c)) <= 1]
-
-
-def complete(snap: Snapshot, prefix: str, limit: int = 8) -> list[str]:
-    """Completions for a search box, most frequent first.
-
-    The last (partial) syllable is completed; a word it forms with the syllable before it
-    (``phong th`` -> ``phong thổ``) comes before single-syllable completions.
-    """
-    words = prefix.split()
-    if not words or len(prefix) > MAX_COMPLETION_CHARS or limit < 1:
-        return []
-    last_f = fold(normalize(words[-1]))
-    prev_f = fold(normalize(words[-2])) if len(words) > 1 else None
-    results: list[str] = []
-    typed = [normalize(w) for w in words]
-    searches = [(prev_f + "_" + last_f, typed[:-2])] if prev_f else []
-    searches.append((last_f, typed[:-1]))
-    for pref, head in searches:
-        found: dict[str, int] = {}
-        for f in ("title_f", "body_f"):
-            for n, t in enumerate(snap.terms(f, pref)):
-                if n >= 2000:
-                    break
-                if t.count("_") != pref.count("_"):
-                    continue  # longer words than the reader typed so far
-                found[t] = found.get(t, 0) + snap.df((f,), t)
-        for t, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])):
-            shown = " ".join([*head, surface(snap, t) or t.replace("_", " ")])
-            if shown not in results:
-                results.append(shown)
-            if len(results) >= limit:
-                return results
-    return results
 
 
 def deletions(word: str, n: int) -> set[str]:

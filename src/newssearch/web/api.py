@@ -1,7 +1,9 @@
 """JSON API under /api (all GET; described by /api/openapi.json).
 
 - ``/api/search``: every parameter of the library search (see ``params.search_params``);
-- ``/api/suggest?q=&limit=``: completions for a search box;
+- ``/api/suggest?q=&limit=&articles=``: completions for a search box (phrases as titles write
+  them, with how much of each the reader typed) and the titles of the best articles for the
+  first one;
 - ``/api/articles/<id>``: one stored article (ids may contain ``/`` and spaces);
 - ``/api/health``: ok / not ready, index version, article count, index age (503 without index);
 - ``/api/stats``: article count, date span, sources, index size and version.
@@ -29,6 +31,7 @@ from newssearch.web.searching import engine, index_age_seconds, run
 
 PREFIX = "/api"
 MAX_SUGGEST = 20
+MAX_SUGGEST_ARTICLES = 5
 
 bp = Blueprint("api", __name__)
 
@@ -45,7 +48,7 @@ def conditional(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         version = engine().index_version  # IndexProblem -> 503
-        pinned = request.args.get("v")
+        pinned = text_arg(request.args, "v")  # over MAX_PARAM_CHARS: 400, as documented
         if pinned and pinned != version:  # paging pinned to a version this replica left
             resp = api_error(409, "version_gone", f"Index version {pinned[:80]!r} is no "
                              f"longer served (now {version}): restart from page 1.")
@@ -77,7 +80,12 @@ def search():
 def suggest():
     q = text_arg(request.args, "q")
     limit = int_arg(request.args, "limit", 8, 1, MAX_SUGGEST)
-    return {"query": q, "suggestions": engine().suggest(q, limit=limit)}
+    k = int_arg(request.args, "articles", 0, 0, MAX_SUGGEST_ARTICLES)
+    got = engine().suggest(q, limit=limit)
+    return {"query": q, "suggestions": [c.text for c in got],
+            "completions": [c.to_dict() for c in got],
+            "articles": [{"id": a.id, "title": a.title}
+                         for a in engine().suggest_articles(got, k)]}
 
 
 @bp.get("/articles/<path:article_id>")

@@ -79,15 +79,25 @@ def article_related(article_id: str):
     return Response(body, mimetype="application/json")
 
 
+def _arg(value: object) -> str:
+    """A JSON value as the query-string text the shared parameter checks read (``5.0`` is
+    the whole number 5, as JSON Schema counts it)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _text(obj: dict, key: str) -> str:
-    value = obj.get(key) or ""
+    value = obj.get(key, "")
     if not isinstance(value, str):
         raise QueryError(f"{key} must be a string")
     return value
 
 
 def _seed(obj: dict) -> SeedText:
-    tags = obj.get("tags") or []
+    tags = obj.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise QueryError("tags must be a list of strings")
     published = _text(obj, "published")
@@ -108,8 +118,10 @@ def text_related():
     if sum(len(v) for k in TEXT_KEYS if isinstance(v := obj.get(k), str)) > MAX_TEXT_CHARS:
         return api_error(413, "too_large",
                          f"title, lead and body together exceed {MAX_TEXT_CHARS} characters.")
-    args = MultiDict({k: str(v) if not isinstance(v, bool) else str(int(v))
-                      for k, v in obj.items() if k in ("k", "same_source", "from", "to")})
+    if "same_source" in obj and not isinstance(obj["same_source"], bool):
+        raise QueryError("same_source must be true or false")
+    args = MultiDict({k: _arg(v) for k, v in obj.items()
+                      if k in ("k", "same_source", "from", "to")})
     result = related(engine(), RelatedRequest(text=_seed(obj), **_filters(args)))
     resp: Response = jsonify(result.to_dict())
     resp.headers["Cache-Control"] = "no-store"

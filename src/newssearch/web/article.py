@@ -8,7 +8,7 @@ rendered at all (tests/test_web_article.py checks both).
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
 from newssearch.model import Article
 from newssearch.web import links
@@ -16,6 +16,8 @@ from newssearch.web.errorpages import error_page
 from newssearch.web.searching import engine
 
 bp = Blueprint("article", __name__)
+MAX_Q = 1000
+MAX_BACK = 2000
 
 
 def related_for(article: Article) -> list[dict]:
@@ -28,5 +30,16 @@ def article_page(article_id: str):
     a = engine().article(article_id)  # IndexProblem -> the app's 503 page
     if a is None:
         return error_page(404, f"Không có bài viết nào mang mã “{article_id[:200]}”.")
-    return render_template("article.html", a=a.to_dict(), q="", related=related_for(a),
-                           source_url=links.external(a.url), filter_url=links.filter_url)
+    q = request.args.get("q", "")[:MAX_Q].strip()
+    return render_template("article.html", a=a.to_dict(), q=q, back=back_url(q),
+                           related=related_for(a), source_url=links.external(a.url),
+                           filter_url=links.filter_url)
+
+
+def back_url(q: str) -> str | None:
+    """The results page the reader came from (``back``, only a path of our search page), or
+    a search for ``q``; None when the reader came from elsewhere."""
+    back = request.args.get("back", "")
+    if back.startswith("/?") and len(back) <= MAX_BACK and "\\" not in back:
+        return back
+    return links.search_url({"q": q}) if q else None

@@ -63,7 +63,8 @@ def install(app: Flask) -> None:
     @app.before_request
     def _url_length():
         limit = app.config["MAX_URL_CHARS"]
-        if len(request.full_path) > limit:
+        # A method or path no view takes answers 405/404 whatever the URL's length.
+        if request.routing_exception is None and len(request.full_path) > limit:
             abort(414, description=f"The URL is longer than {limit} characters.")
 
     app.register_error_handler(QueryError, _library_error)

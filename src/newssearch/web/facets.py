@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from newssearch.search import SearchRequest, SearchResult
+from newssearch.text import sources
 from newssearch.web import links
 from newssearch.web.fmt import month_vi
 from newssearch.web.searching import run
@@ -74,7 +75,8 @@ def _entry(name: str, value: str, count: int, selected: bool) -> Entry:
         return Entry(month_vi(value), count, url, selected)
     param = links.FILTER_PARAMS[name]
     url = links.remove(param, value) if selected else links.add(param, value)
-    return Entry(value, count, url, selected)
+    return Entry(sources.name(value) or value if name == "source" else value, count, url,
+                 selected)
 
 
 def sidebar(p: SearchRequest, result: SearchResult) -> list[Group]:
@@ -87,6 +89,8 @@ def sidebar(p: SearchRequest, result: SearchResult) -> list[Group]:
         seen = {_nfc(v) for v, _ in values}
         # A chosen value outside the listed top values still shows, to be removable.
         values += [(v, result.total) for v in sorted(chosen - seen)]
+        if name == "month":
+            values.sort(reverse=True)  # newest first: readers look for recent news
         entries = [_entry(name, v, n, _nfc(v) in chosen) for v, n in values]
         if entries:
             groups.append(Group(name, TITLES[name], entries))

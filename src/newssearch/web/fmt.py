@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Flask
 
 from newssearch.model import LOCAL_TZ
+from newssearch.text import sources
 
 
 def number(n: float) -> str:
@@ -64,3 +65,4 @@ def install(app: Flask) -> None:
     app.add_template_filter(datetime_vi, "datetime_vi")
     app.add_template_filter(month_vi, "month_vi")
     app.add_template_filter(seconds_vi, "seconds_vi")
+    app.add_template_filter(sources.name, "source_name")

@@ -18,6 +18,9 @@ from newssearch.web.params import FLAG_VALUES, MAX_PAGE, MAX_PARAM_CHARS, MAX_RE
 STR_OR_NULL = {"type": ["string", "null"]}
 
 
+EMPTY = {"type": "string", "maxLength": 0, "description": "Empty: the default."}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -26,6 +29,10 @@ def _param(name: str, schema: dict, description: str, where: str = "query",
            repeat: bool = False) -> dict:
     p: dict[str, Any] = {"name": name, "in": where, "description": description,
                          "required": where == "path"}
+    if where == "query" and (schema.get("type") in ("integer", "number") or "enum" in schema):
+        # The shared parameter checks read an empty value as absent (what a form sends).
+        inner = {k: v for k, v in schema.items() if k != "default"}
+        schema = {"anyOf": [inner, EMPTY], **{k: v for k, v in schema.items() if k == "default"}}
     if repeat:
         p.update(schema={"type": "array", "items": schema}, style="form", explode=True)
     else:
@@ -43,6 +50,10 @@ def _json(schema: dict, description: str) -> dict:
 
 ERRORS = {
     "400": _json(_ref("Error"), "Bad parameter (code `bad_request`)."),
+    "414": {"description": "The URL is longer than 4096 characters (code `uri_too_long`); "
+                           "past 8190 bytes the HTTP server's own page answers.",
+            "content": {"application/json": {"schema": _ref("Error")},
+                        "text/html": {"schema": {"type": "string"}}}},
     "503": _json(_ref("Error"), "No usable index (codes `no_index`, `rebuild_needed`, ...)."),
 }
 CONDITIONAL = {
@@ -54,7 +65,10 @@ RATE_LIMITED = {"429": _json(_ref("Error"), "Too many requests from this client 
                                             "`rate_limited`); see the Retry-After header.")}
 TEXT = {"type": "string", "maxLength": MAX_PARAM_CHARS}
 DEFAULTS = SearchRequest()
-DATE = {"type": "string", "description": "2020-10-25 or 25/10/2020"}
+DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+        "description": "2020-10-25 (25/10/2020 and 25-10-2020 are read too); empty: none. "
+                       "A window ending before it starts holds nothing."}
+FACET_LIST = f"^[ ,]*(?:(?:{'|'.join(FACETS)}) *(?:,[ ,]*|$))*$"
 PIN = _param("v", TEXT, "Index version to pin to (X-Index-Version of the first page), so "
                         "that every page comes from one version (docs/scaling.md).")
 
@@ -72,7 +86,7 @@ SEARCH_PARAMS = [
            "Page number; a page past the end gives an empty list and the true total."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                         "default": 10}, "Hits per page."),
-    _param("facets", {"type": "string"},
+    _param("facets", {"type": "string", "pattern": FACET_LIST, "maxLength": MAX_PARAM_CHARS},
            f"Comma-separated facets to count (of {', '.join(FACETS)}); empty for none; "
            "all when absent."),
     _param("recency", {"type": "number", "minimum": 0, "maximum": MAX_RECENCY, "default": 0},
@@ -164,9 +178,23 @@ SCHEMAS: dict[str, dict] = {
         },
     },
     "Suggestions": {
-        "type": "object", "required": ["query", "suggestions"],
-        "properties": {"query": {"type": "string"},
-                       "suggestions": {"type": "array", "items": {"type": "string"}}},
+        "type": "object", "required": ["query", "suggestions", "completions", "articles"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {"type": "array", "items": {"type": "string"},
+                            "description": "The completions' texts, best first."},
+            "completions": {"type": "array", "items": {
+                "type": "object", "required": ["text", "typed"],
+                "properties": {
+                    "text": {"type": "string",
+                             "description": "A phrase as titles and leads write it."},
+                    "typed": {"type": "integer", "minimum": 0, "description":
+                              "How many leading characters of text the reader typed; the "
+                              "rest is the completion."}}}},
+            "articles": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"}}}},
+        },
     },
     "Article": {
         "type": "object", "required": ["id", "title", "body"],
@@ -193,10 +221,13 @@ SCHEMAS: dict[str, dict] = {
     },
     "RelatedItem": {
         "type": "object",
-        "required": ["id", "title", "url", "published", "source", "category", "score", "reason"],
+        "required": ["id", "title", "url", "published", "source", "source_name", "category",
+                     "score", "reason"],
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"}, "url": STR_OR_NULL,
             "published": STR_OR_NULL, "source": STR_OR_NULL, "category": STR_OR_NULL,
+            "source_name": {**STR_OR_NULL, "description":
+                            "The source as readers know it (Dân trí for dantri.com.vn)."},
             "score": {"type": "number"},
             "reason": {"type": "object", "required": ["text", "terms", "tags", "same_category"],
                        "properties": {
@@ -220,10 +251,15 @@ SCHEMAS: dict[str, dict] = {
     },
     "RelatedText": {
         "type": "object", "description": "An unindexed article (title, lead or body needed).",
+        "anyOf": [{"required": [k], "properties": {k: {"type": "string", "pattern": r"\S"}}}
+                  for k in ("title", "lead", "body")],
         "properties": {
             "title": {"type": "string"}, "lead": {"type": "string"}, "body": {"type": "string"},
             "k": {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 5},
-            "published": {"type": "string", "description": "ISO 8601 date or time."},
+            "published": {"type": "string", "anyOf": [{"format": "date"},
+                                                      {"format": "date-time"},
+                                                      {"maxLength": 0}],
+                          "description": "ISO 8601 date or time."},
             "category": {"type": "string"}, "source": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "same_source": {"type": "boolean"},
@@ -246,8 +282,11 @@ def _get(summary: str, responses: dict, params: list | None = None,
          cached: bool = True, limited: bool = True) -> dict:
     op: dict[str, Any] = {"summary": summary,
                           "parameters": [*(params or []), *([PIN] if cached else [])],
-                          "responses": {**responses, **(CONDITIONAL if cached else {}),
-                                        **(RATE_LIMITED if limited else {})}}
+                          "responses": {
+                              **responses, "414": ERRORS["414"],  # any GET: URL too long
+                              **({"400": ERRORS["400"]} if cached else {}),  # a bad v
+                              **(CONDITIONAL if cached else {}),
+                              **(RATE_LIMITED if limited else {})}}
     return {"get": op}
 
 
@@ -272,7 +311,10 @@ def document() -> dict:
                 **ERRORS}, [
                 _param("q", TEXT, "What the reader typed so far."),
                 _param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
-                       "At most this many completions.")]),
+                       "At most this many completions."),
+                _param("articles", {"type": "integer", "minimum": 0, "maximum": 5, "default": 0},
+                       "Also this many titles of the articles best matching the first "
+                       "completion.")]),
             "/articles/{article_id}": _get("One article as ingested", {
                 "200": _json(_ref("Article"), "The article."),
                 "404": _json(_ref("Error"), "No article with that id (code `not_found`)."),

@@ -75,6 +75,15 @@ def _search(p: SearchRequest) -> SearchResult:
         raise ParamError(str(e), "q", "query") from None
 
 
+def _more_partial(p: SearchRequest, result: SearchResult) -> int:
+    """How many more articles partial matches would add (0: the link would add nothing)."""
+    if not result.total or result.relaxed or p.match == "any" or not p.query.strip():
+        return 0
+    wider = run(replace(p, match="any"), page=1, per_page=1, facets=(), snippets=False,
+                suggest=False).total
+    return max(0, wider - result.total)
+
+
 def _latest() -> list:
     n = current_app.config["LATEST"]
     return run(SearchRequest(), sort="newest", per_page=n, facets=(), snippets=False,
@@ -91,6 +100,7 @@ def search_page():
         p = replace(p, facets=FACETS)
         result = _search(p)
         groups = facets.sidebar(p, result)
+        more_partial = _more_partial(p, result)
         unfiltered = None
         if result.total == 0 and p.has_filters and p.query.strip():
             unfiltered = run(replace(p, filters=type(p.filters)()), page=1, per_page=1,
@@ -104,6 +114,7 @@ def search_page():
     return render_template(
         "search.html", q=q, p=p, result=result, error=None, groups=groups,
         chips=_chips(p), suggestions=_suggestions(result, q), unfiltered=unfiltered,
+        more_partial=more_partial, back=request.full_path if q.strip() else None,
         pager=pager(result.page, result.per_page, result.total),
         first_rank=(result.page - 1) * result.per_page + 1,
     )

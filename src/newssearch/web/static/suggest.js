@@ -1,6 +1,7 @@
 /* Autocomplete for the search box from /api/suggest (an ARIA 1.2 combobox with a listbox).
-   Keyboard: ArrowDown/ArrowUp move, Enter picks and searches, Escape closes. Requests are
-   debounced; without JavaScript the box is a plain GET form. */
+   Two groups: searches (the typed part plain, the completion bold) and articles (their
+   titles, opening the article). Keyboard: ArrowDown/ArrowUp move, Enter picks, Escape
+   closes. Requests are debounced; without JavaScript the box is a plain GET form. */
 (function () {
   "use strict";
   var DELAY_MS = 150;
@@ -8,6 +9,7 @@
   function setup(input) {
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var url = input.getAttribute("data-suggest");
+    var articleUrl = input.getAttribute("data-article") || "/article/";
     var timer = null, active = -1, items = [], seq = 0;
 
     function close() {
@@ -27,23 +29,66 @@
     }
 
     function pick(i) {
+      var href = items[i].getAttribute("data-href");
+      if (href) { close(); window.location.href = href; return; }
       input.value = items[i].textContent;
       close();
       input.form.submit();
     }
 
-    function show(words) {
+    function group(label, cls) {
+      var g = document.createElement("li");
+      g.setAttribute("role", "group");
+      g.setAttribute("aria-label", label);
+      g.className = cls;
+      var head = document.createElement("span");
+      head.className = "suggest-label";
+      head.setAttribute("aria-hidden", "true");
+      head.textContent = label;
+      var ul = document.createElement("ul");
+      ul.setAttribute("role", "presentation");
+      g.appendChild(head);
+      g.appendChild(ul);
+      list.appendChild(g);
+      return ul;
+    }
+
+    function option(parent, fill) {
+      var k = items.length;
+      var li = document.createElement("li");
+      li.id = list.id + "-" + k;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      fill(li);
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(k); });
+      parent.appendChild(li);
+      items.push(li);
+    }
+
+    function show(data) {
       list.textContent = "";
-      items = words.map(function (w, k) {
-        var li = document.createElement("li");
-        li.id = list.id + "-" + k;
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        li.textContent = w;
-        li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(k); });
-        list.appendChild(li);
-        return li;
-      });
+      items = [];
+      var comps = data.completions || [], arts = data.articles || [];
+      if (comps.length) {
+        var searches = group("Tìm kiếm", "suggest-searches");
+        comps.forEach(function (c) {
+          option(searches, function (li) {
+            li.appendChild(document.createTextNode(c.text.slice(0, c.typed)));
+            var b = document.createElement("b");
+            b.textContent = c.text.slice(c.typed);
+            li.appendChild(b);
+          });
+        });
+      }
+      if (arts.length) {
+        var articles = group("Bài viết", "suggest-articles");
+        arts.forEach(function (a) {
+          option(articles, function (li) {
+            li.textContent = a.title;
+            li.setAttribute("data-href", articleUrl + encodeURIComponent(a.id).replace(/%2F/g, "/"));
+          });
+        });
+      }
       active = -1;
       if (items.length) {
         list.hidden = false;
@@ -57,10 +102,11 @@
       var q = input.value;
       if (!q.trim()) { close(); return; }
       var mine = ++seq;
-      fetch(url + "?q=" + encodeURIComponent(q) + "&limit=8", {headers: {Accept: "application/json"}})
-        .then(function (r) { return r.ok ? r.json() : {suggestions: []}; })
+      fetch(url + "?q=" + encodeURIComponent(q) + "&limit=8&articles=3",
+            {headers: {Accept: "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : {}; })
         .then(function (data) {
-          if (mine === seq && document.activeElement === input) show(data.suggestions || []);
+          if (mine === seq && document.activeElement === input) show(data);
         })
         .catch(function () { close(); });
     }

@@ -1,5 +1,7 @@
 /* newssearch "Tin liên quan" widget. Embed:
  *   <script src="https://HOST/widget.js" data-article="ID" data-count="5" async></script>
+ * Options: data-title="Đọc thêm" (the heading; default "Tin liên quan"); data-link="local"
+ * to link our article pages (default: each article's original page, ours when it has none).
  * Draws a related-articles box where the tag stands, in a Shadow DOM (the host page's CSS
  * neither reaches in nor is touched). Text is always inserted as text. Several tags on one
  * page work. When the service is down, the id unknown or the list empty, nothing is drawn
@@ -34,6 +36,10 @@
     return m ? m[3] + "/" + m[2] + "/" + m[1] : "";
   }
 
+  function web(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
   function el(doc, tag, text) {
     var node = doc.createElement(tag);
     if (text) { node.textContent = text; }
@@ -41,6 +47,8 @@
   }
 
   function draw(script, base, items) {
+    var title = (script.getAttribute("data-title") || "").trim().slice(0, 80) || "Tin liên quan";
+    var local = script.getAttribute("data-link") === "local";
     var host = document.createElement("div");
     host.className = "ns-related-widget";
     var root = host.attachShadow({mode: "open"});
@@ -53,17 +61,17 @@
     }
     var box = el(document, "section");
     box.className = "box";
-    box.setAttribute("aria-label", "Tin liên quan");
-    box.appendChild(el(document, "h2", "Tin liên quan"));
+    box.setAttribute("aria-label", title);
+    box.appendChild(el(document, "h2", title));
     var list = el(document, "ul");
     items.forEach(function (item) {
       if (!item || typeof item.id !== "string" || typeof item.title !== "string") { return; }
       var li = el(document, "li");
       var a = el(document, "a", item.title);
-      a.href = base + "/article/" + encodeURIComponent(item.id);
+      a.href = (!local && web(item.url)) || base + "/article/" + encodeURIComponent(item.id);
       li.appendChild(a);
-      var when = day(item.published);
-      if (when) { li.appendChild(el(document, "small", when)); }
+      var meta = [item.source_name || item.source, day(item.published)].filter(Boolean);
+      if (meta.length) { li.appendChild(el(document, "small", meta.join(" · "))); }
       list.appendChild(li);
     });
     if (!list.firstChild) { return; }

@@ -51,7 +51,7 @@ def test_api_search_shape(client, search_engine):
     assert set(hit) == {"id", "title", "url", "published", "category", "tags", "source",
                         "author", "lead", "score", "title_html", "snippets", "similar"}
     assert hit["id"] == SEED and "<mark>Phong Thổ</mark>" in hit["title_html"]
-    assert set(data["facets"]) == {"tags", "category", "source", "month"}
+    assert set(data["facets"]) == {"tags", "names", "category", "source", "month"}
     assert all(set(f) == {"value", "count"} for v in data["facets"].values() for f in v)
     assert data["suggestions"] == {"accented": ["Phong Thổ"]}
 

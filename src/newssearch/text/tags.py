@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from newssearch.text.abbrev import entries
-from newssearch.text.abbrev import group_table
+from newssearch.text.abbrev import entries, group_table
 from newssearch.text.analysis import dictionary_pairs, normalize
 from newssearch.text.telex import is_syllable
 
@@ -37,6 +36,7 @@ LOWER_SHARE = 0.3  # above this share of its documents also in lower case: a com
 OPENER_SHARE = 0.25  # below this share seen mid-sentence: a sentence opener, not a name
 BODY_CHARS = 4000  # of the body read for names (the lead and first paragraphs matter)
 WEIGHTS = {"title": 3.0, "lead": 2.0, "body": 1.0}
+RUN_CACHE = 100_000  # runs remembered per extractor
 MAX_RUN = 6  # words: a longer capitalised run is a heading, not a name
 
 KEY_SPLIT_RE = re.compile(r"[.\-\s&'’]+")
@@ -101,6 +101,19 @@ class NameStats:
         for k, f in other.forms.items():
             self.forms.setdefault(k, Counter()).update(f)
 
+    def maxed(self, other: NameStats) -> NameStats:
+        """Key by key the larger counts of the two (``other``'s written form first): the
+        baseline combined with a build's own counts without counting a corpus twice."""
+        out = NameStats(articles=max(self.articles, other.articles))
+        for mine, theirs, dest in ((self.docs, other.docs, out.docs),
+                                   (self.mid, other.mid, out.mid),
+                                   (self.lower, other.lower, out.lower)):
+            dest.update(mine)
+            for k, v in theirs.items():
+                dest[k] = max(dest[k], v)
+        out.forms = {**self.forms, **other.forms}
+        return out
+
     def display(self, key: str, fallback: str) -> str:
         f = self.forms.get(key)
         return f.most_common(1)[0][0] if f else fallback
@@ -146,6 +159,11 @@ class Lexicon:
     surnames: frozenset[str]
     credits: frozenset[str]
     aliases: dict[str, str]  # key -> the key of its group
+    # Expansions with words in lower case ("Thành phố Hồ Chí Minh", "Bộ Y tế"), which no
+    # capitalised run holds whole: each word capitalised first (so one run holds it), and
+    # shown as the table writes it.
+    spelled: tuple[tuple[str, re.Pattern, str], ...]  # (lower case, pattern, capitalised)
+    shown: dict[str, str]  # key of such an expansion -> as the table writes it
     longest_title: int
 
 
@@ -167,12 +185,22 @@ def lexicon() -> Lexicon:
     for cells in entries(_data("abbreviations_vi.tsv")):
         meanings.setdefault(_key(cells[0].split()), set()).add(cells[1])
         meanings.setdefault(re.sub(r"[\s.\-]", "", normalize(cells[0])), set()).add(cells[1])
-    for abbr, means in meanings.items():
+    spelled_as: dict[str, str] = {}
+    shown: dict[str, str] = {}
+    for cells in entries(_data("abbreviations_vi.tsv")):
+        abbr, m = cells[0], cells[1]
         # Only names (expansions written with a capital) that mean one thing: TP.HCM yes,
         # BCT (Bộ Chính trị / Bộ Công Thương) no.
-        if len(means) == 1 and (m := next(iter(means)))[:1].isupper():
-            aliases[abbr] = aliases[_key(m.split())] = _key(m.split())
-    for _, alts in group_table(_data("loanwords_vi.tsv")).items():
+        if len(meanings[_key(abbr.split())]) == 1 and m[:1].isupper():
+            aliases[_key(abbr.split())] = aliases[_key(m.split())] = _key(m.split())
+            aliases[re.sub(r"[\s.\-]", "", normalize(abbr))] = _key(m.split())
+            if any(w[:1].islower() for w in m.split()):
+                spelled_as[m.lower()] = " ".join(w[:1].upper() + w[1:] for w in m.split())
+                shown[_key(m.split())] = m
+    # Found by a plain substring test first: one regex over every text costs 6 ms an article.
+    spelled = tuple((m, re.compile(rf"(?<![\w.\-]){re.escape(m)}(?![\w\-])", re.IGNORECASE),
+                     caps) for m, caps in sorted(spelled_as.items(), key=lambda kv: -len(kv[0])))
+    for alts in group_table(_data("loanwords_vi.tsv")).values():
         for a in alts:
             kinds["drop"].add(" ".join(a))
     for kind in ("drop", "credit"):  # VOV is the credit, whichever spelling the key has
@@ -180,14 +208,16 @@ def lexicon() -> Lexicon:
     return Lexicon(frozenset(kinds["title"]), frozenset(kinds["drop"]), frozenset(kinds["place"]),
                    frozenset(kinds["surname"]),
                    frozenset(kinds["credit"]), aliases,
-                   max(len(t.split()) for t in kinds["title"]))
+                   spelled, shown, max(len(t.split()) for t in kinds["title"]))
 
 
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper())
 _CAP = rf"(?:[{_UPPER}]|[a-z]+[{_UPPER}])[^\W_]*(?:[.\-&'’][^\W_]+)*"
 # A run: capitalised words joined by single spaces, and a number after a Latin word
 # (``SEA Games 30``, ``Euro 2016``).
-RUN_RE = re.compile(rf"(?<![\w.\-]){_CAP}(?: {_CAP})*(?: [0-9]{{1,4}}(?![\w.,]))?")
+# (No look-behind: it would be tried at every position; a run glued to a word before it is
+# skipped in ``runs``.)
+RUN_RE = re.compile(rf"{_CAP}(?: {_CAP})*(?: [0-9]{{1,4}}(?![\w.,]))?")
 CAP_RE = re.compile(_CAP)
 NEXT_RE = re.compile(rf" (?![{_UPPER}])([^\W\d_]+)")
 NON_WORD_RE = re.compile(r"[\W_]+")
@@ -202,6 +232,8 @@ def runs(text: str) -> list[tuple[list[str], bool]]:
     item, a line)."""
     out: list[tuple[list[str], bool]] = []
     for m in RUN_RE.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".-"):
+            continue
         words = m.group().split(" ")
         if words[-1].isdigit() and not (words[-2].isascii() and words[-2].isalpha()):
             words.pop()
@@ -220,11 +252,14 @@ class Extractor:
     def __init__(self, stats: NameStats) -> None:
         self.stats = stats
         self.lex = lexicon()
+        # Per run (words, opener): its names and what the statistics count of it. Runs repeat
+        # across articles (Hà Nội, Mỹ), and both depend only on the run and the statistics.
+        self._runs: dict[tuple[tuple[str, ...], bool], tuple[list, list]] = {}
 
     def _strip(self, words: list[str], always: bool = False) -> list[str]:
         """Titles and roles off the front: ``Tổng thống Mỹ Donald Trump`` -> ``Mỹ Donald Trump``
         (unless the corpus knows the whole run as a name: ``Nhà Trắng``)."""
-        head, dot, rest = words[0].partition(".") if words else ("", "", "")
+        head, _, rest = words[0].partition(".") if words else ("", "", "")
         if rest[:1].isupper() and _key([head]) in self.lex.titles | self.lex.drop \
                 and _key(words[:1]) not in self.lex.aliases:
             words = [rest, *words[1:]]  # "TP.Đà Lạt", "Q.Hoàn Kiếm"
@@ -290,7 +325,7 @@ class Extractor:
         n = s.docs.get(key, 0)
         return n > 0 and s.mid.get(key, 0) < OPENER_SHARE * n
 
-    def analyse(self, title: str, lead: str, body: str) -> Analysis:
+    def analyse(self, title: str, lead: str = "", body: str = "") -> Analysis:
         """The article's names (``found``, under the statistics), the runs as the statistics
         count them (``raw``: key -> seen mid-sentence) and the keys also in lower case."""
         found: dict[str, Candidate] = {}
@@ -298,33 +333,51 @@ class Extractor:
         low: list[str] = []
         for part, text in (("title", title), ("lead", lead), ("body", body[:BODY_CHARS])):
             text = CREDIT_RE.sub(" . ", unicodedata.normalize("NFC", text or ""))
-            low.append(NON_WORD_RE.sub(" ", CAP_RE.sub("|", text).lower()))
+            lowered = text.lower()
+            for plain, pattern, caps in self.lex.spelled:
+                if plain in lowered:
+                    text = pattern.sub(caps, text)
+            low.append(NON_WORD_RE.sub(" ", text))
             for words, opener in runs(text):
-                self._count(raw, words, opener)
-                for name, mid in self.names(words, opener):
+                names, counted = self._run(words, opener)
+                for k, mid in counted:
+                    raw[k] = raw.get(k, False) or mid
+                for name, mid in names:
                     key = _key(name)
                     key = self.lex.aliases.get(key, key)
                     c = found.get(key)
                     if c is None:
-                        c = found[key] = Candidate(key, " ".join(name), first=len(found))
+                        shown = self.lex.shown.get(_key(name), " ".join(name))
+                        c = found[key] = Candidate(key, shown, first=len(found))
                     c.score += WEIGHTS[part]
                     c.mid = c.mid or mid
+        # Keys are lower case: found as they are, they are written in lower case there.
         text = " " + " ".join(low) + " "
         lower = {k for k in {*found, *raw} if f" {k} " in text}
         return Analysis(found, raw, lower)
 
-    def _count(self, raw: dict[str, bool], words: list[str], opener: bool) -> None:
-        """What the statistics count of a run: itself, titles off, and without its first
-        word when it starts a sentence (the rest is capitalised mid-sentence)."""
+    def _run(self, words: list[str], opener: bool) -> tuple[list, list]:
+        item = (tuple(words), opener)
+        got = self._runs.get(item)
+        if got is None:
+            if len(self._runs) >= RUN_CACHE:
+                self._runs.clear()
+            got = self._runs[item] = (self.names(words, opener), self._count(words, opener))
+        return got
+
+    def _count(self, words: list[str], opener: bool) -> list[tuple[str, bool]]:
+        """What the statistics count of a run (key, seen mid-sentence): itself, titles off,
+        and without its first word when it starts a sentence (the rest is capitalised
+        mid-sentence)."""
         if len(words) > MAX_RUN:
-            return
+            return []
+        out = []
         rest = self._strip(words, always=True)
         if rest:
-            k = _key(rest)
-            raw[k] = raw.get(k, False) or not opener or rest is not words
+            out.append((_key(rest), not opener or rest is not words))
         if opener and len(words) > 1:
-            k = _key(self._strip(words[1:], always=True) or words[1:])
-            raw[k] = True
+            out.append((_key(self._strip(words[1:], always=True) or words[1:]), True))
+        return out
 
     def select(self, found: dict[str, Candidate], lower: set[str], title: str = "",
                limit: int = MAX_TAGS) -> list[str]:
@@ -356,7 +409,7 @@ class Extractor:
         keep.sort(key=lambda c: (-c.score, c.first))
         return [s.display(c.key, c.display) for c in keep[:limit]]
 
-    def tags(self, title: str, lead: str, body: str) -> list[str]:
+    def tags(self, title: str, lead: str = "", body: str = "") -> list[str]:
         a = self.analyse(title, lead, body)
         return self.select(a.found, a.lower, title)
 
@@ -370,16 +423,17 @@ def _initial(key: str) -> bool:
 def _merge_short_forms(keep: list[Candidate]) -> None:
     """``Trump`` after ``Donald Trump`` (and ``Phúc`` after ``Nguyễn Xuân Phúc``) is the same
     person: its mentions count for the full name."""
-    keys = {c.key: c for c in keep}
-    for c in list(keep):
-        for other in keep:
-            if other is not c and len(c.key) >= 2 and (other.key.endswith(" " + c.key)
-                                                       or other.key.startswith(c.key + " ")):
-                other.score += c.score
-                other.first = min(other.first, c.first)
-                keep.remove(c)
-                keys.pop(c.key, None)
-                break
+    by_key = {c.key: c for c in keep}
+    for full in sorted(keep, key=lambda c: -len(c.key)):
+        words = full.key.split()
+        for i in range(1, len(words)):
+            for part in (" ".join(words[i:]), " ".join(words[:i])):
+                short = by_key.get(part)
+                if short is not None and short is not full and len(part) >= 2:
+                    full.score += short.score
+                    full.first = min(full.first, short.first)
+                    del by_key[part]
+    keep[:] = [c for c in keep if by_key.get(c.key) is c]
 
 
 @lru_cache(maxsize=1)

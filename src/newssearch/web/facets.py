@@ -16,10 +16,13 @@ from newssearch.web import links
 from newssearch.web.fmt import month_vi
 from newssearch.web.searching import run
 
-TITLES = {"category": "Chuyên mục", "tags": "Thẻ", "source": "Nguồn", "month": "Tháng"}
-ORDER = ("category", "tags", "source", "month")
-# Facet -> the Filters field that a click on one of its values sets.
-FILTER_FIELDS = {"tags": "tags", "category": "categories", "source": "sources"}
+TITLES = {"category": "Chuyên mục", "tags": "Chủ đề", "names": "Người, nơi chốn, tổ chức",
+          "source": "Nguồn", "month": "Tháng"}
+ORDER = ("category", "tags", "names", "source", "month")
+# Facet -> the Filters field that a click on one of its values sets. An extracted tag
+# filters like a publisher's: ``tag=`` finds both kinds.
+FILTER_FIELDS = {"tags": "tags", "names": "tags", "category": "categories",
+                 "source": "sources"}
 DISJUNCTIVE = ("category", "source", "month")
 
 

@@ -2,6 +2,7 @@
 
     python bench/tags_report.py stats   # writes src/newssearch/data/tag_names_vi.tsv
     python bench/tags_report.py report  # coverage, median per article, the 30 most frequent
+    python bench/tags_report.py report --index DIR  # the same over an index's stored tags
     python bench/tags_report.py show N  # N random articles with their tags (development)
 
 ``stats`` counts the capitalised runs of every article (no statistics needed for that);
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from newssearch.index.writer import stored_articles
 from newssearch.text.tags import Extractor, NameStats, baseline
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -53,6 +55,7 @@ def main() -> None:
     ap.add_argument("what", choices=("stats", "report", "show"))
     ap.add_argument("n", nargs="?", type=int, default=20)
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--index", type=Path, help="report: read the tags an index stored")
     args = ap.parse_args()
     files = sorted(args.data.glob("corpus_*.jsonl.gz"))
     if args.what == "stats":
@@ -70,8 +73,9 @@ def main() -> None:
         return
     per: list[int] = []
     top: Counter = Counter()
-    for d in articles(files):
-        t = ex.tags(d["title"], d.get("lead") or "", body(d))
+    found = ((a.extracted_tags for a in stored_articles(args.index)) if args.index else
+             (ex.tags(d["title"], d.get("lead") or "", body(d)) for d in articles(files)))
+    for t in found:
         per.append(len(t))
         top.update(t)
     print(f"articles {len(per)}, with >=1 tag {sum(1 for n in per if n) / len(per):.3f}, "

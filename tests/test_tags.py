@@ -74,3 +74,17 @@ def test_analysis_counts_runs_even_where_no_tag_comes_out():
     a = Extractor(baseline()).analyse("Theo ông Lê Văn Thành", "", "")
     assert isinstance(a, Analysis) and "lê văn thành" in a.raw
     assert "theo" in lexicon().titles
+
+
+def test_a_leader_after_a_one_word_country_and_a_title_inside_a_run():
+    t = tags("Tổng thống Nga Vladimir Putin gặp Thủ tướng Nhật Shinzo Abe",
+             "Bí thư Tỉnh ủy Yên Bái Ông Đỗ Đức Duy phát biểu.")
+    assert {"Nga", "Vladimir Putin", "Shinzo Abe", "Yên Bái", "Đỗ Đức Duy"} <= set(t)
+    assert not any(x.startswith(("Nga ", "Yên Bái ")) for x in t)
+
+
+def test_an_expansion_in_lower_case_is_one_name_glued_to_nothing():
+    t = tags("Quân đội nhân dân Triều Tiên bắn thử tên lửa",
+             "Bộ Y tế và Liên minh châu Âu họp tại Thành phố Hồ Chí Minh.")
+    assert "Triều Tiên" in t and "Liên minh châu Âu" in t
+    assert not any("Nhân Dân" in x or "Quân" in x for x in t)

@@ -34,6 +34,8 @@ def test_search_page_has_the_facet_with_counts_and_a_chip(client):
     url, value = html.unescape(first.group(1)), html.unescape(first.group(2)).strip()
     chosen = client.get(url).get_data(as_text=True)
     assert f"Thẻ: {html.escape(value)}" in chosen  # the chip
+    # Chosen, it is marked once: in its own group, not also among the publisher's tags.
+    assert chosen.count(f"✓ {html.escape(value)}<") == 1
     assert parse_qs(urlsplit(url).query)["tag"] == [value]
 
 

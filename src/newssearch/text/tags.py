@@ -36,6 +36,8 @@ LOWER_SHARE = 0.3  # above this share of its documents also in lower case: a com
 OPENER_SHARE = 0.25  # below this share seen mid-sentence: a sentence opener, not a name
 BODY_CHARS = 4000  # of the body read for names (the lead and first paragraphs matter)
 WEIGHTS = {"title": 3.0, "lead": 2.0, "body": 1.0}
+INNER_TITLES = frozenset({"ông", "bà"})  # one-word titles that are no part of a name
+ROMAN_RE = re.compile(r"[ivxlc]+$")  # "khoá XIV", "thế kỷ XX": a number, not a name
 RUN_CACHE = 100_000  # runs remembered per extractor
 MAX_RUN = 6  # words: a longer capitalised run is a heading, not a name
 
@@ -83,15 +85,13 @@ class NameStats:
     def add(self, a: Analysis) -> None:
         """Count one article's runs."""
         self.articles += 1
-        for k, mid in a.raw.items():
+        for k, (mid, shown) in a.raw.items():
             self.docs[k] += 1
             if mid:
                 self.mid[k] += 1
+                self.forms.setdefault(k, Counter())[shown] += 1
             if k in a.lower:
                 self.lower[k] += 1
-        for k, c in a.found.items():
-            if c.mid:
-                self.forms.setdefault(k, Counter())[c.display] += 1
 
     def merge(self, other: NameStats) -> None:
         self.articles += other.articles
@@ -123,7 +123,7 @@ class NameStats:
         rows = [f"# articles\t{self.articles}"]
         for k, n in sorted(self.docs.items(), key=lambda kv: (-kv[1], kv[0])):
             if n >= min_docs and (self.mid[k] or self.lower[k] < n):
-                rows.append(f"{k}\t{n}\t{self.mid[k]}\t{self.lower[k]}\t{self.display(k, k)}")
+                rows.append(f"{k}\t{n}\t{self.mid[k]}\t{self.lower[k]}\t{self.display(k, '')}")
         return rows
 
     @classmethod
@@ -136,7 +136,7 @@ class NameStats:
             elif line and not line.startswith("#") and len(cells) == 5:
                 k = cells[0]
                 s.docs[k], s.mid[k], s.lower[k] = int(cells[1]), int(cells[2]), int(cells[3])
-                if s.mid[k]:
+                if s.mid[k] and cells[4]:
                     s.forms[k] = Counter({cells[4]: 1})
         return s
 
@@ -144,7 +144,7 @@ class NameStats:
 @dataclass
 class Analysis:
     found: dict[str, Candidate]
-    raw: dict[str, bool]
+    raw: dict[str, tuple[bool, str]]  # key -> (seen mid-sentence, a written form)
     lower: set[str]
 
 
@@ -299,9 +299,13 @@ class Extractor:
             return [words]
         for i in range(1, len(words) - 1):
             left, right = _key(words[:i]), _key(words[i:])
-            person = i < len(words) - 1 and right.split()[0] in self.lex.surnames
-            if self._known(left) and (person or (self._known(right)
-                                                 and whole < 2 * self._mid(right))):
+            two = len(words) - i >= 2
+            person = two and right.split()[0] in self.lex.surnames
+            # A one-word country before two words or more: "Nga Vladimir Putin".
+            place = two and left in self.lex.places
+            known = two and self._known(right) and (
+                whole < 2 * self._mid(right) or self._mid(left) >= 3 * whole)
+            if self._known(left) and (person or place or known):
                 return self._split(words[:i]) + self._split(words[i:])
         return [words]
 
@@ -315,6 +319,11 @@ class Extractor:
             first = self._mid(_key(words[:1]))
             if first < MIN_MID or self._is_opener(_key(words[:1])):
                 words, opener = words[1:], False
+        for i in range(1, len(words)):
+            if _key(words[i:i + 1]) in INNER_TITLES or _key(words[i:i + 2]) in self.lex.titles \
+                    and " " in _key(words[i:i + 2]):
+                # "Yên Bái Ông Đỗ Đức Duy": a title inside the run starts another name.
+                return self.names(words[:i], opener) + self.names(words[i:], False)
         words = self._strip(words)
         if words and words[-1].isdigit() and self._mid(_key(words)) < MIN_MID:
             words = words[:-1]  # "Razer 3": the number is not part of a name the corpus knows
@@ -329,19 +338,20 @@ class Extractor:
         """The article's names (``found``, under the statistics), the runs as the statistics
         count them (``raw``: key -> seen mid-sentence) and the keys also in lower case."""
         found: dict[str, Candidate] = {}
-        raw: dict[str, bool] = {}
+        raw: dict[str, tuple[bool, str]] = {}
         low: list[str] = []
         for part, text in (("title", title), ("lead", lead), ("body", body[:BODY_CHARS])):
             text = CREDIT_RE.sub(" . ", unicodedata.normalize("NFC", text or ""))
             lowered = text.lower()
             for plain, pattern, caps in self.lex.spelled:
-                if plain in lowered:
-                    text = pattern.sub(caps, text)
+                if plain in lowered:  # zero-width spaces: glued to no run around it
+                    text = pattern.sub(f"\u200b{caps}\u200b", text)
             low.append(NON_WORD_RE.sub(" ", text))
             for words, opener in runs(text):
                 names, counted = self._run(words, opener)
-                for k, mid in counted:
-                    raw[k] = raw.get(k, False) or mid
+                for k, mid, shown in counted:
+                    if k not in raw or (mid and not raw[k][0]):
+                        raw[k] = (mid, shown)
                 for name, mid in names:
                     key = _key(name)
                     key = self.lex.aliases.get(key, key)
@@ -365,7 +375,7 @@ class Extractor:
             got = self._runs[item] = (self.names(words, opener), self._count(words, opener))
         return got
 
-    def _count(self, words: list[str], opener: bool) -> list[tuple[str, bool]]:
+    def _count(self, words: list[str], opener: bool) -> list[tuple[str, bool, str]]:
         """What the statistics count of a run (key, seen mid-sentence): itself, titles off,
         and without its first word when it starts a sentence (the rest is capitalised
         mid-sentence)."""
@@ -374,9 +384,12 @@ class Extractor:
         out = []
         rest = self._strip(words, always=True)
         if rest:
-            out.append((_key(rest), not opener or rest is not words))
+            k = _key(rest)
+            out.append((k, not opener or rest is not words, self.lex.shown.get(k, " ".join(rest))))
         if opener and len(words) > 1:
-            out.append((_key(self._strip(words[1:], always=True) or words[1:]), True))
+            rest = self._strip(words[1:], always=True) or words[1:]
+            k = _key(rest)
+            out.append((k, True, self.lex.shown.get(k, " ".join(rest))))
         return out
 
     def select(self, found: dict[str, Candidate], lower: set[str], title: str = "",
@@ -386,7 +399,7 @@ class Extractor:
         title_key = " " + _key(WORD_RE.findall(title)) + " "
         keep: list[Candidate] = []
         for k, c in found.items():
-            if k in lex.drop or k in lex.titles or _initial(k):
+            if k in lex.drop or k in lex.titles or _initial(k, lex.surnames) or ROMAN_RE.match(k):
                 continue
             if k in lex.credits and f" {k} " not in title_key:
                 continue
@@ -414,10 +427,13 @@ class Extractor:
         return self.select(a.found, a.lower, title)
 
 
-def _initial(key: str) -> bool:
-    """``Nguyễn Văn H`` (a name the paper withheld) or a lone letter: no tag."""
-    last = key.split()[-1]
-    return len(last) == 1 and last.isalpha()
+def _initial(key: str, surnames: frozenset[str]) -> bool:
+    """``Nguyễn Văn H``, ``Nguyễn Văn Ch`` (a name the paper withheld) or a lone letter: no
+    tag."""
+    words = key.split()
+    last = words[-1]
+    return (len(last) == 1 and last.isalpha()) or (
+        len(words) > 1 and words[0] in surnames and len(last) <= 2 and not is_syllable(last))
 
 
 def _merge_short_forms(keep: list[Candidate]) -> None:

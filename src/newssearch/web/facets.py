@@ -88,8 +88,12 @@ def sidebar(p: SearchRequest, result: SearchResult) -> list[Group]:
         if chosen and name in DISJUNCTIVE:
             values = _without_own_filter(p, name)
         seen = {_nfc(v) for v, _ in values}
-        # A chosen value outside the listed top values still shows, to be removable.
-        values += [(v, result.total) for v in sorted(chosen - seen)]
+        if name == "tags":  # a chosen tag listed among the extracted ones shows there only
+            seen |= {_nfc(v) for v, _ in _values(result, "names")}
+        # A chosen value outside the listed top values still shows, to be removable (a
+        # chosen tag in the publisher's group: ``tag=`` does not say which kind it is).
+        if name != "names":
+            values += [(v, result.total) for v in sorted(chosen - seen)]
         entries = [_entry(name, v, n, _nfc(v) in chosen) for v, n in values]
         if entries:
             groups.append(Group(name, TITLES[name], entries))

@@ -49,6 +49,10 @@ def sample(index: Path) -> None:
     by_source: dict[str, list] = defaultdict(list)
     for a in stored_articles(index):
         by_source[a.source or ""].append(a)
+    _write(by_source)
+
+
+def _write(by_source: dict[str, list]) -> None:
     rng = random.Random(SEED)
     picked = rng.sample(sorted(by_source.pop("dantri.com.vn", []), key=lambda a: a.id), DANTRI)
     rest = sorted((a for arts in by_source.values() for a in arts), key=lambda a: a.id)

@@ -57,3 +57,19 @@ def test_a_build_without_statistics_tags_under_the_baseline(tmp_path):
     ex = tagging.extractor(tmp_path)  # no tagnames.tsv: the shared corpora's table only
     a = tagging.tag(ex, Article(id="t", title="Hà Nội mưa lớn", lead="Mưa lớn ở Hà Nội."))
     assert a.extracted_tags == ["Hà Nội"]
+
+
+def test_a_build_without_the_extracted_tags_column_still_opens(tmp_path, sample_articles,
+                                                              monkeypatch):
+    from newssearch.index import schema, writer
+
+    def before_tags():  # the schema of builds made before extracted tags
+        s = schema.build_schema()
+        s.remove("nameset")
+        return s
+
+    monkeypatch.setattr(writer, "build_schema", before_tags)
+    root = tmp_path / "old"
+    writer.rebuild(root, sample_articles[:20], procs=1)
+    res = SearchEngine(root).search("", sort="newest", per_page=5)
+    assert res.total == 20 and res.facets.get("names", []) == []

@@ -1,6 +1,7 @@
 """Blind judging of extracted tags: a sample for an assessor, and the score of the grades.
 
     python bench/tags_judge.py sample --index /work/nsbench/wt24   # writes the todo file
+    python bench/tags_judge.py sample   # the same from the corpora, without an index
     python bench/tags_judge.py score [bench/tags_judgments.tsv]   # prints precision
 
 ``sample`` picks 100 articles of the index at random (seed 0), from every source: 5 dantri
@@ -21,9 +22,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from newssearch.index import tagging
 from newssearch.index.writer import stored_articles
+from newssearch.ingest import IngestReport, iter_articles
 
 BENCH = Path(__file__).resolve().parent
+DATA = BENCH.parents[1] / "shared" / "data"
 TODO = BENCH / "tags_judgments_todo.tsv"
 GRADED = BENCH / "tags_judgments.tsv"
 SEED = 0
@@ -45,19 +49,22 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
-def sample(index: Path) -> None:
+def sample(index: Path | None) -> None:
+    """From the index's stored articles; without an index, from the corpora, the picked
+    articles tagged the way a rebuild into a new index tags them (baseline statistics)."""
     by_source: dict[str, list] = defaultdict(list)
-    for a in stored_articles(index):
+    files = [str(p) for p in sorted(DATA.glob("corpus_*.jsonl.gz"))]
+    found = stored_articles(index) if index else iter_articles(files, IngestReport())
+    for a in found:
         by_source[a.source or ""].append(a)
-    _write(by_source)
-
-
-def _write(by_source: dict[str, list]) -> None:
     rng = random.Random(SEED)
     picked = rng.sample(sorted(by_source.pop("dantri.com.vn", []), key=lambda a: a.id), DANTRI)
     rest = sorted((a for arts in by_source.values() for a in arts), key=lambda a: a.id)
     picked += rng.sample(rest, SIZE - DANTRI)
     rng.shuffle(picked)
+    if index is None:
+        ex = tagging.extractor(BENCH / "no-build")  # no statistics file: the baseline
+        picked = [tagging.tag(ex, a) for a in picked]
     lines = [HEADER]
     for n, a in enumerate(picked, 1):
         lines += [f"article\t{n}\t{a.id}", f"title\t{_clean(a.title)}",
@@ -105,7 +112,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("what", choices=("sample", "score"))
     ap.add_argument("path", nargs="?", type=Path, default=GRADED)
-    ap.add_argument("--index", type=Path, default=Path("/work/nsbench/wt24"))
+    ap.add_argument("--index", type=Path, help="sample: the index (default: the corpora, "
+                    "tagged as a rebuild into a new index tags them)")
     args = ap.parse_args()
     if args.what == "sample":
         sample(args.index)

@@ -88,3 +88,10 @@ def test_an_expansion_in_lower_case_is_one_name_glued_to_nothing():
              "Bộ Y tế và Liên minh châu Âu họp tại Thành phố Hồ Chí Minh.")
     assert "Triều Tiên" in t and "Liên minh châu Âu" in t
     assert not any("Nhân Dân" in x or "Quân" in x for x in t)
+
+
+def test_a_minister_after_a_country_and_a_name_starting_like_a_title():
+    t = tags("Ngoại trưởng Venezuela Jorge Rodriguez tới sân bay Tân Sơn Nhất",
+             "HĐQT Eximbank họp tại Hà Tĩnh.")
+    assert {"Venezuela", "Jorge Rodriguez", "Tân Sơn Nhất", "Eximbank"} <= set(t)
+    assert "Sơn Nhất" not in t and "HĐQT Eximbank" not in t

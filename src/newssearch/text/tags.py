@@ -36,6 +36,7 @@ LOWER_SHARE = 0.3  # above this share of its documents also in lower case: a com
 OPENER_SHARE = 0.25  # below this share seen mid-sentence: a sentence opener, not a name
 BODY_CHARS = 4000  # of the body read for names (the lead and first paragraphs matter)
 WEIGHTS = {"title": 3.0, "lead": 2.0, "body": 1.0}
+SURNAME_PLACE = 50  # a run starting with a family name splits only after a name this known
 INNER_TITLES = frozenset({"ông", "bà"})  # one-word titles that are no part of a name
 ROMAN_RE = re.compile(r"[ivxlc]+$")  # "khoá XIV", "thế kỷ XX": a number, not a name
 RUN_CACHE = 100_000  # runs remembered per extractor
@@ -200,6 +201,9 @@ def lexicon() -> Lexicon:
     # Found by a plain substring test first: one regex over every text costs 6 ms an article.
     spelled = tuple((m, re.compile(rf"(?<![\w.\-]){re.escape(m)}(?![\w\-])", re.IGNORECASE),
                      caps) for m, caps in sorted(spelled_as.items(), key=lambda kv: -len(kv[0])))
+    for cells in entries(_data("abbreviations_vi.tsv")):
+        if cells[1][:1].islower():  # HĐQT, ĐBQH, CQĐT: common nouns, never a tag alone
+            kinds["drop"].add(_key(cells[0].split()))
     for alts in group_table(_data("loanwords_vi.tsv")).values():
         for a in alts:
             kinds["drop"].add(" ".join(a))
@@ -295,17 +299,21 @@ class Extractor:
         and the whole is not much more frequent than the rest (``Hoàng Sa`` is not ``Hoàng``
         + ``Sa``, ``Tuấn Hưng`` not ``Tuấn`` + ``Hưng``)."""
         whole = self._mid(_key(words))
-        if _key(words[:1]) in self.lex.surnames:
-            return [words]
-        for i in range(1, len(words) - 1):
+        for i in range(1, len(words)):
             left, right = _key(words[:i]), _key(words[i:])
+            if left.split()[0] in self.lex.surnames and self._mid(left) < SURNAME_PLACE:
+                continue  # "Lê Thị" + "Nhật Linh" is one person; "Hà Tĩnh" + ... is not
             two = len(words) - i >= 2
             person = two and right.split()[0] in self.lex.surnames
             # A one-word country before two words or more: "Nga Vladimir Putin".
             place = two and left in self.lex.places
             known = two and self._known(right) and (
                 whole < 2 * self._mid(right) or self._mid(left) >= 3 * whole)
-            if self._known(left) and (person or place or known):
+            # A name the corpus rarely sees whole after a frequent one: "Venezuela Jorge
+            # Rodriguez", "Mỹ Obama" (not "Real Madrid", "Việt Nam Airlines").
+            rare = (two or self._known(right)) and whole * 10 < self._mid(left) \
+                and not (" " not in right and is_syllable(right))
+            if self._known(left) and (person or place or known or rare):
                 return self._split(words[:i]) + self._split(words[i:])
         return [words]
 
@@ -404,6 +412,8 @@ class Extractor:
             if k in lex.credits and f" {k} " not in title_key:
                 continue
             n, mid = s.docs.get(k, 0), s.mid.get(k, 0)
+            if " " not in k and len(k) <= 2 and not c.display.isupper():
+                continue  # "Kh": an abbreviation cut from a word
             if " " not in k and is_syllable(k):
                 if k in lex.places:
                     keep.append(c)

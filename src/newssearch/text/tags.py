@@ -305,14 +305,14 @@ class Extractor:
                 continue  # "Lê Thị" + "Nhật Linh" is one person; "Hà Tĩnh" + ... is not
             two = len(words) - i >= 2
             person = two and right.split()[0] in self.lex.surnames
-            # A one-word country before two words or more: "Nga Vladimir Putin".
-            place = two and left in self.lex.places
+            # A one-word country before a name: "Nga Vladimir Putin", "Mỹ Obama".
+            place = left in self.lex.places and (two or (
+                self._known(right) and not is_syllable(right)))
             known = two and self._known(right) and (
                 whole < 2 * self._mid(right) or self._mid(left) >= 3 * whole)
             # A name the corpus rarely sees whole after a frequent one: "Venezuela Jorge
             # Rodriguez", "Mỹ Obama" (not "Real Madrid", "Việt Nam Airlines").
-            rare = (two or self._known(right)) and whole * 10 < self._mid(left) \
-                and not (" " not in right and is_syllable(right))
+            rare = two and whole * 10 < self._mid(left)
             if self._known(left) and (person or place or known or rare):
                 return self._split(words[:i]) + self._split(words[i:])
         return [words]

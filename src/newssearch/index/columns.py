@@ -41,6 +41,8 @@ class Columns:
         self.src_keys = {facet_key(lbl): i for i, lbl in enumerate(self.src_labels)}
         self.tag_keys = {facet_key(lbl): i for i, lbl in enumerate(self.tag_labels)}
         self.name_keys = {facet_key(lbl): i for i, lbl in enumerate(self.name_labels)}
+        # Articles per extracted tag (the related engine leaves out the commonest).
+        self.name_counts = np.bincount(self.name_vals, minlength=len(self.name_labels))
 
 
 def label(value: str) -> str:

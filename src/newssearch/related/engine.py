@@ -303,9 +303,12 @@ class _Related:
             if cat is not None:
                 scores[col.cat_ids == cat] *= np.float32(1 + self.cfg.category_boost)
         shared = np.zeros(len(scores), dtype=np.int64)
-        for keys, docs, vals in ((col.tag_keys, col.tag_docs, col.tag_vals),
-                                 (col.name_keys, col.name_docs, col.name_vals)):
-            ids = [keys[k] for t in seed.tags if (k := facet_key(t)) in keys]
+        common = col.name_counts > max(self.cfg.max_name_share * len(scores),
+                                       self.cfg.name_floor)
+        for keys, docs, vals, skip in ((col.tag_keys, col.tag_docs, col.tag_vals, None),
+                                       (col.name_keys, col.name_docs, col.name_vals, common)):
+            ids = [i for t in seed.tags if (i := keys.get(facet_key(t))) is not None
+                   and (skip is None or not skip[i])]
             if ids and len(docs):
                 shared += np.bincount(docs[np.isin(vals, ids)], minlength=len(scores))
         if shared.any():

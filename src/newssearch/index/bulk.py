@@ -109,6 +109,7 @@ def write_parallel(build_path: Path, docs: Docs, budget: Budget,
     finished segments (not yet committed), worker by worker. With ``counts``, the workers'
     name counts are added to it."""
     warm_up()  # load pyvi's model once, before the fork, so its pages are shared
+    extractor(build_path)  # and the name statistics (each worker would parse them again)
     ctx = mp.get_context("fork")
     jobs = ctx.Queue(budget.workers * QUEUE_BATCHES)
     results = ctx.Queue()

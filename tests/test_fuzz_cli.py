@@ -91,6 +91,7 @@ def test_recency_nan_is_a_usage_error(index) -> None:
 @example("index", ["--procs", "-5"])
 @example("delete", ["\x00"])
 @example("run-queries", ["\x00"])  # found: click.Path stat()s a NUL (ValueError)
+@example("run-queries", ["\ud800"])  # found: a lone surrogate (UnicodeEncodeError)
 @example("index", ["--index"])  # found: a new index from nothing to ingest (AttributeError)
 def test_other_commands(index, tmp_path_factory, command: str, args: list[str]) -> None:
     # Generated paths stay inside an empty directory: never walk "/" or the repository.

@@ -40,7 +40,7 @@ class Article:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Article:
-        kw = {f.name: d.get(f.name) for f in fields(cls) if f.name in d}
+        kw: dict[str, Any] = {f.name: d.get(f.name) for f in fields(cls) if f.name in d}
         for k in ("published", "crawled_at"):
             if kw.get(k):
                 kw[k] = parse_datetime(kw[k])

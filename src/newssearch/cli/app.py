@@ -9,6 +9,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,7 +63,7 @@ class _Progress:
     def __init__(self, total: int, label: str):
         self.t0 = time.perf_counter()
         self.done = 0
-        self.bar = click.progressbar(
+        self.bar: Any = click.progressbar(
             length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
             item_show_func=lambda _: f"{self.rate():.0f} articles/s" if self.done else None,
         )

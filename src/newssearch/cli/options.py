@@ -7,6 +7,7 @@ copies drifted (three spellings of the help, two of the default).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
 
@@ -17,12 +18,20 @@ from newssearch.errors import EXIT_FAILED, classify
 
 
 class SafePath(click.Path):
-    """A ``click.Path`` that refuses a NUL character with a usage error: the checks
-    ``click.Path`` makes (``os.stat``) raise a bare ValueError on one."""
+    """A ``click.Path`` that refuses a NUL character or a lone surrogate with a usage error:
+    the checks ``click.Path`` makes (``os.stat``) raise a bare ValueError or
+    UnicodeEncodeError on them."""
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and "\x00" in value:
-            self.fail(f"{value!r} is not a valid path: it contains a NUL character.", param, ctx)
+        if isinstance(value, str):
+            if "\x00" in value:
+                self.fail(f"{value!r} is not a valid path: it contains a NUL character.",
+                          param, ctx)
+            try:
+                os.fsencode(value)
+            except UnicodeEncodeError:
+                self.fail(f"{value!r} is not a valid path: it cannot be encoded as a file "
+                          "name.", param, ctx)
         return super().convert(value, param, ctx)
 
 

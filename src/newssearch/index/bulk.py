@@ -86,7 +86,8 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
     passes ``counts`` to count its corpus for the next statistics."""
     # On failure nothing is cancelled here: a writer's cancel removes the temporary directory
     # all writers of the index share; the committing writer's cancel cleans up.
-    w = buf = None
+    w = None
+    buf: PostingBuffer | None = None
     ex = extractor(flat_dir.parent)
     for a, h in docs:
         if w is None:
@@ -95,7 +96,7 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
         w.add_document(**doc_fields(tag(ex, a, counts), h, ix.schema))
         if progress:
             progress(1)
-        if buf.nbytes() >= limit:
+        if buf is not None and buf.nbytes() >= limit:
             seg, w = finish_segment(w), None
             yield seg
     if w is not None:

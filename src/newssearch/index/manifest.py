@@ -86,7 +86,7 @@ def _ignored(name: str) -> bool:
 
 def build_files(build_path: Path) -> list[str]:
     """Relative paths of the files that make up the build at ``build_path``, sorted."""
-    out = []
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(build_path):
         dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
         rel = Path(dirpath).relative_to(build_path)

@@ -13,6 +13,7 @@ from array import array
 from collections import defaultdict
 from datetime import UTC
 from functools import lru_cache
+from typing import Any
 
 from whoosh import columns, fields, formats
 from whoosh.analysis import Tokenizer
@@ -189,7 +190,7 @@ def doc_fields(article: Article, content_hash: str | None = None,
     body = indexed_body(article)
     tags = [t for t in article.tags if t]
     names = [t for t in article.extracted_tags if t]
-    d = {
+    d: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
         "title_f": article.title,

@@ -160,11 +160,6 @@ def finish_segment(writer: SegmentWriter):
     # directory (MAIN.tmp), which that writer removes when it commits
 
 
-def segment_of(writer: SegmentWriter) -> tuple[str, int]:
-    """(id, documents) of the segment ``writer`` is writing."""
-    return writer.newsegment.segment_id(), writer.docnum - writer.docbase
-
-
 def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=NO_MERGE) -> None:
     """Commit ``writer`` (its deletions, its own documents, ``mergetype``'s merges) with
     ``segments`` finished by other processes added to the index, in order after it."""

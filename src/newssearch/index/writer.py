@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,7 +108,7 @@ def _write(ix, build_path: Path, docs: Iterable[tuple[Article, str | None, bool]
 
 def rebuild(
     root: Path,
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     procs: int | None = None,
     progress: Progress | None = None,
     stage: Stage | None = None,

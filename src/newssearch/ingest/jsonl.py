@@ -13,7 +13,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, TextIO
 
 from newssearch.model import LOCAL_TZ, Article, parse_datetime
@@ -78,16 +78,16 @@ def record_to_article(obj: Any, line: int, id_base: str) -> Parsed | Rejected:
     body = _paragraphs(obj.get("body"))
     if not body:
         return Rejected(line, "missing 'body'")
-    dates = {}
+    dates: dict[str, datetime | None] = {}
     for key in ("published", "crawled_at"):
         value = obj.get(key)
         if value is None or value == "":
             dates[key] = None
             continue
         try:
-            dates[key] = parse_datetime(value)
+            parsed = dates[key] = parse_datetime(value)
             # The index stores UTC and local months: 0001-01-01+07:00 has no UTC year.
-            dates[key].astimezone(UTC).astimezone(LOCAL_TZ)
+            parsed.astimezone(UTC).astimezone(LOCAL_TZ)
         except (ValueError, TypeError, AttributeError):
             return Rejected(line, f"unparseable date {str(value)[:40]!r}")
         except OverflowError:

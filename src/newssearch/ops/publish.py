@@ -136,7 +136,7 @@ def _copy_files(src: Path, dst: Path, m: Manifest, previous: BuildInfo | None) -
         rel = f.path if f else MANIFEST_FILE
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if f and same.get(rel) == (f.size, f.sha256):
+        if f and previous is not None and same.get(rel) == (f.size, f.sha256):
             try:
                 os.link(previous.path / rel, target)
                 linked += f.size

@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -192,7 +193,7 @@ class _Related:
         req = self.req
         if req.text is not None:
             return None, req.text
-        d = self.snap.docnum(req.article_id)
+        d = self.snap.docnum(req.article_id) if req.article_id is not None else None
         if d is None or not self.snap.live[d]:
             return None
         return d, SeedText.from_article(self.snap.article(d))
@@ -231,7 +232,7 @@ class _Related:
         scores = np.zeros(self.snap.n, dtype=np.float32)
         holders = self.snap.memo_cache("related_holders", 20_000)
         for t in terms:
-            cand = holders.get_or_make(t.term, lambda t=t: self.holders(self.fields, t.term))
+            cand = holders.get_or_make(t.term, partial(self.holders, self.fields, t.term))
             scores[cand] += self.term_score(t, cand)
         return scores
 
@@ -342,8 +343,7 @@ class _Related:
         for t in terms:
             if len(shared) == 3:
                 break
-            if any(self.snap.postings(f, t.term) is not None
-                   and self.snap.postings(f, t.term).contains(cand)[0]
+            if any((p := self.snap.postings(f, t.term)) is not None and p.contains(cand)[0]
                    for f, _ in PART_FIELDS.values()):
                 words = t.term.split("_")
                 if not any(w in s.split("_") for s in shared for w in words):

@@ -83,7 +83,11 @@ def doc_terms(snap: Snapshot, terms: list[str], cfg: VectorConfig):
     n_live = snap.doc_count
     max_df = cfg.max_df_share * n_live
     weights = field_weights(cfg.head_weight)
-    rows, cols, vals, kept, dfs = [], [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    kept: list[str] = []
+    dfs: list[int] = []
     for term in terms:
         docs, tfs = [], []
         for f, w in weights.items():  # read past the snapshot's cache: each term once

@@ -14,6 +14,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from newssearch.index.schema import PART_FIELDS
@@ -93,7 +94,7 @@ class KeyTerms:
         fields = [f for f, _ in PART_FIELDS.values()]
         out = []
         for term, w in counts.items():
-            df = self.dfs.get_or_make(term, lambda term=term: self.snap.df(fields, term))
+            df = self.dfs.get_or_make(term, partial(self.snap.df, fields, term))
             if df > max_df or df <= (1 if indexed else 0):  # too common, or only the text
                 continue
             idf = math.log(1 + (self.snap.doc_count - df + 0.5) / (df + 0.5))

@@ -65,13 +65,13 @@ def text_counts(title: str, lead: str, body: str, head_weight: float) -> dict[st
 class TopicVectors:
     """A fitted space: the projection of terms and the vectors of the indexed articles."""
 
-    def __init__(self, terms: list[str] | bytes, proj: np.ndarray, docs: np.ndarray,
-                 ids: list[str] | bytes, meta: dict):
+    def __init__(self, terms: list[str] | bytes | mmap.mmap, proj: np.ndarray,
+                 docs: np.ndarray, ids: list[str] | bytes | mmap.mmap, meta: dict):
         """``terms`` and ``ids`` may be their files' mapped bytes, split on first use: a worker
         whose space was saved for its generation and that folds in nothing never needs them
         (13 MB with the term dict on the full corpus)."""
         self.proj, self.docs, self.meta = proj, docs, meta
-        self._lists: dict[str, list[str] | bytes] = {"terms": terms, "ids": ids}
+        self._lists: dict[str, list[str] | bytes | mmap.mmap] = {"terms": terms, "ids": ids}
         self.head_weight = float(meta["head_weight"])
         self._index: dict[str, int] | None = None
 
@@ -121,7 +121,7 @@ class TopicVectors:
         for _ in range(3):  # a writer may switch sets and remove this one meanwhile
             meta = read_meta(d)
             names = (meta or {}).get("files")
-            if not names:
+            if not names or meta is None:
                 return None
             try:
                 return cls(_mapped(d / names["terms"]),

@@ -9,6 +9,8 @@ its syllables. Index-wide results are cached for the generation.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from newssearch.index.flat.files import runs
@@ -39,8 +41,9 @@ def _phrase(snap: Snapshot, fields: tuple[str, ...], words: tuple[str, ...],
     out = []
     for f in fields:
         cache = snap.memo_cache("positions", POSITIONS_CACHE)
-        lists = [cache.get_or_make((f, w), lambda f=f, w=w: snap.flat.positions(
-            f, w.encode("utf-8", "surrogatepass"))) for w in words]
+        lists = [cache.get_or_make((f, w), partial(snap.flat.positions, f,
+                                                   w.encode("utf-8", "surrogatepass")))
+                 for w in words]
         if not all(lists):
             continue
         docs = _holding_all(snap, lists, cand)

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
 from newssearch.errors import QueryError
 
@@ -46,7 +47,7 @@ class Filters:
 
     def merged(self, other: Filters) -> Filters:
         """Both sets of restrictions; for dates, ours win where both give one."""
-        kw = {}
+        kw: dict[str, Any] = {}
         for f in fields(Filters):
             a, b = getattr(self, f.name), getattr(other, f.name)
             kw[f.name] = [*a, *b] if isinstance(a, list) else (a or b)

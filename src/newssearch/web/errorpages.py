@@ -76,8 +76,9 @@ def install(app: Flask) -> None:
             resp = api_error(status, HTTP_CODES.get(status, "error"), e.description or e.name)
         else:
             resp = error_page(status)
-        if status == 405 and getattr(e, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(e.valid_methods)
+        allowed = getattr(e, "valid_methods", None)
+        if status == 405 and allowed:
+            resp.headers["Allow"] = ", ".join(allowed)
         return resp
 
     @app.errorhandler(Exception)

@@ -19,6 +19,7 @@ the failure. Redis connects and answers within ``STORE_TIMEOUT`` seconds or coun
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -75,7 +76,7 @@ def security_headers(resp: Response) -> Response:
     return resp
 
 
-def _store_options(uri: str) -> dict[str, float]:
+def _store_options(uri: str) -> dict[str, Any]:
     if uri.split(":", 1)[0].startswith("redis"):  # redis, rediss, redis+unix, +sentinel, ...
         return {"socket_connect_timeout": STORE_TIMEOUT, "socket_timeout": STORE_TIMEOUT}
     return {}
@@ -109,14 +110,13 @@ def _limiter(app: Flask) -> Limiter:
 
 def install(app: Flask) -> Limiter:
     """Rate limits on /api and /widget, body size cap, security headers on every response."""
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"]
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     limiter = _limiter(app)
     # flask-limiter's own logger has only a NullHandler, so "storage unreachable" would be lost
     # under gunicorn; the app's logger reaches the error log.
-    limiter.logger = app.logger.getChild("ratelimit")
+    limiter.logger = app.logger.getChild("ratelimit")  # type: ignore[method-assign]
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.after_request(security_headers)
     return limiter

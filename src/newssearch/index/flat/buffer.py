@@ -35,6 +35,9 @@ class PostingBuffer:
 
     def __init__(self, flat_dir: Path | None = None):
         self.flat_dir = flat_dir  # where the flat postings of the segment go (None: nowhere)
+        self._reset()
+
+    def _reset(self) -> None:
         self.fieldnames: set[str] = set()
         self._terms: dict[str, dict[bytes, int]] = {}
         self._term_list: list[tuple[str, bytes]] = []
@@ -83,7 +86,7 @@ class PostingBuffer:
 
     def cleanup(self) -> None:
         """Drop everything (Whoosh calls this when a segment is closed or cancelled)."""
-        self.__init__(self.flat_dir)
+        self._reset()
 
     def write(self, fieldwriter, schema, segment_id: str, doc_count: int) -> None:
         """Write the postings, sorted by field, term and docnum, through a Whoosh codec field

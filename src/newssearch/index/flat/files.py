@@ -76,7 +76,7 @@ class FlatSet:
                 return None
             # Plain ndarray views of the maps: slicing a np.memmap costs a Python-level hook.
             arrays = {n: np.asarray(np.load(path / f"{n}.npy", mmap_mode="r")) for n in ARRAYS}
-            lex = (memoryview(np.asarray(np.memmap(path / "lex.bin", mode="r", dtype=np.uint8)))
+            lex = (memoryview(np.asarray(np.memmap(path / "lex.bin", mode="r", dtype=np.uint8)))  # type: ignore[arg-type]
                    if (path / "lex.bin").stat().st_size else memoryview(b""))
         except (OSError, ValueError):
             return None

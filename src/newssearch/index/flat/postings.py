@@ -87,7 +87,7 @@ class FlatPostings:
         """(docnum offset, set, row) of each part holding ``key``, in docnum order."""
         i = int(np.searchsorted(self.keys, key))
         while i < len(self.keys) and self.keys[i] == key:
-            if self.row is None:
+            if self.row is None or self.part_of is None:
                 (off, fs), r = self.parts[0], i
             else:
                 off, fs = self.parts[self.part_of[i]]
@@ -170,8 +170,8 @@ def write_merged(build_path: Path) -> None:
     removed; segments added later keep their own."""
     base = build_path / DIRNAME
     ids = _index_ids(build_path)
-    sets = [FlatSet.load(base / segid, n) for segid, n in ids]
-    if len(ids) < 2 or any(fs is None for fs in sets):
+    sets = [fs for segid, n in ids if (fs := FlatSet.load(base / segid, n)) is not None]
+    if len(ids) < 2 or len(sets) < len(ids):
         return
     _merge_into(base, ids, sets, base / MERGED)
     for segid, _ in ids:
@@ -191,8 +191,8 @@ def write_tail(build_path: Path) -> bool:
     have = _load_cover(base / TAIL, rest)
     if have is not None and len(have[1]) == len(rest):
         return True  # no segment added or merged since the last one
-    sets = [FlatSet.load(base / segid, n) for segid, n in rest]
-    if len(rest) < 2 or any(fs is None for fs in sets):
+    sets = [fs for segid, n in rest if (fs := FlatSet.load(base / segid, n)) is not None]
+    if len(rest) < 2 or len(sets) < len(rest):
         shutil.rmtree(base / TAIL, ignore_errors=True)
         return False
     _merge_into(base, rest, sets, base / TAIL)

@@ -44,7 +44,8 @@ def test_the_story_comes_first_with_reasons(related_index, engine):
     assert set(ids(r)[:2]) == {"story-2", "story-3"}
     first = {i.article.id: i for i in r.items}
     assert STORY.lower() in first["story-2"].reason.terms
-    assert first["story-3"].reason.tags == ("Lumiro",)  # shared tag, as the article writes it
+    # Shared tags as the article writes them: the publisher's, then the extracted ones.
+    assert first["story-3"].reason.tags == ("Lumiro", STORY)
     assert "Cùng nói về:" in first["story-3"].reason.text()
     assert r.index_version == engine.index_version and r.terms
 
@@ -313,3 +314,14 @@ def test_too_few_articles_for_a_space(related_index, tmp_path):
     a = related_index.articles[0]
     got = related(SearchEngine(root), RelatedRequest(article_id=a.id, k=5))
     assert a.id not in ids(got)
+
+
+def test_an_extracted_tag_on_too_many_articles_gives_no_boost(engine):
+    raw = RelatedConfig(consensus_weight=0)
+    base = related(engine, RelatedRequest(article_id="story-1", k=5), raw)
+    only_names = [i for i in base.items if STORY in i.reason.tags and "Lumiro" not in i.reason.tags]
+    assert only_names  # shares the extracted tag (the story's name) and no publisher's tag
+    common = replace(raw, max_name_share=0.0, name_floor=0)  # every name common
+    again = {i.article.id: i.score
+             for i in related(engine, RelatedRequest(article_id="story-1", k=5), common).items}
+    assert again[only_names[0].article.id] < only_names[0].score

@@ -101,7 +101,7 @@ BAD_PAGE_PARAMS = [
     ({"q": "bão", "to": "hôm qua"}, "(to) “hôm qua” không phải một ngày hợp lệ: hãy viết dạng"),
     ({"q": "bão", "match": "some"}, "Kiểu khớp (match) chỉ nhận all (khớp đủ) hoặc any"),
     ({"q": "bão", "recency": "nan"}, "Mức ưu tiên bài mới (recency) phải là một số từ 0 đến 10"),
-    ({"q": "bão", "facets": "colour"}, "Nhóm lọc (facets) chỉ nhận tags (thẻ), category"),
+    ({"q": "bão", "facets": "colour"}, "Nhóm lọc (facets) chỉ nhận tags (thẻ), names (người, nơi chốn, tổ chức), category"),
     ({"q": "bão", "literal": "maybe"}, "Tìm chính xác (literal) chỉ nhận 1 (có) hoặc 0 (không)"),
     ({"q": "bão", "fold": "2"}, "Gộp bài trùng (fold) chỉ nhận 1 (có) hoặc 0 (không)"),
     ({"q": "bão", "snippets": "x"}, "Đoạn trích (snippets) chỉ nhận 1"),

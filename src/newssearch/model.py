@@ -21,7 +21,9 @@ class Article:
     published: datetime | None = None
     crawled_at: datetime | None = None
     author: str | None = None
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # the publisher's
+    # Names the article is about, found at index time (index/tagging.py), not the publisher's.
+    extracted_tags: list[str] = field(default_factory=list)
     category: str | None = None
     url: str | None = None
     source: str | None = None
@@ -42,15 +44,18 @@ class Article:
         for k in ("published", "crawled_at"):
             if kw.get(k):
                 kw[k] = parse_datetime(kw[k])
-        for k in ("body", "tags", "captions", "related_titles"):
+        for k in ("body", "tags", "extracted_tags", "captions", "related_titles"):
             if kw.get(k) is None:
                 kw.pop(k, None)
         return cls(**kw)
 
     def content_hash(self) -> str:
-        """Stable digest of everything indexed: lets an incremental run skip unchanged articles."""
+        """Stable digest of everything indexed: lets an incremental run skip unchanged articles.
+        Extracted tags are derived from the rest, so they do not enter it."""
+        d = self.to_dict()
+        d.pop("extracted_tags")
         return hashlib.blake2b(
-            json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+            json.dumps(d, ensure_ascii=False, sort_keys=True).encode("utf-8"),
             digest_size=16,
         ).hexdigest()
 

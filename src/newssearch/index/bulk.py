@@ -28,10 +28,12 @@ from newssearch.errors import IndexingError
 from newssearch.index.flat.buffer import PostingBuffer
 from newssearch.index.flat.postings import DIRNAME
 from newssearch.index.schema import doc_fields
+from newssearch.index.tagging import extractor, tag
 from newssearch.index.whoosh_compat import BufferedSegmentWriter, finish_segment, open_index
 from newssearch.model import Article
 from newssearch.settings import BY_NAME
 from newssearch.text.analysis import warm_up
+from newssearch.text.tags import NameStats
 
 DEFAULT_MEMORY_MB = BY_NAME["MEMORY_MB"].default  # peak RSS of a whole rebuild, parent and workers (target 1.5 GB)
 BASE_MB = 150  # RSS of a process with Whoosh, numpy and pyvi's model loaded (measured 133)
@@ -76,18 +78,22 @@ Docs = Iterable[tuple[Article, str | None]]
 
 
 def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
-                  progress: Callable[[int], None] | None = None) -> Iterator:
+                  progress: Callable[[int], None] | None = None,
+                  counts: NameStats | None = None) -> Iterator:
     """Write ``docs`` (article, content hash) into new segments of ``ix``, each finished
-    when its buffered postings reach ``limit`` bytes; yields the finished segments."""
+    when its buffered postings reach ``limit`` bytes; yields the finished segments. Each
+    article gets its extracted tags here, under the build's name statistics; a rebuild
+    passes ``counts`` to count its corpus for the next statistics."""
     # On failure nothing is cancelled here: a writer's cancel removes the temporary directory
     # all writers of the index share; the committing writer's cancel cleans up.
     w = None
     buf: PostingBuffer | None = None
+    ex = extractor(flat_dir.parent)
     for a, h in docs:
         if w is None:
             buf = PostingBuffer(flat_dir)
             w = BufferedSegmentWriter(ix, buf, _lk=False, codec=segment_codec())
-        w.add_document(**doc_fields(a, h, ix.schema))
+        w.add_document(**doc_fields(tag(ex, a, counts), h, ix.schema))
         if progress:
             progress(1)
         if buf is not None and buf.nbytes() >= limit:
@@ -98,10 +104,13 @@ def fill_segments(ix, flat_dir: Path, docs: Docs, limit: int,
 
 
 def write_parallel(build_path: Path, docs: Docs, budget: Budget,
-                   progress: Callable[[int], None] | None = None) -> list:
+                   progress: Callable[[int], None] | None = None,
+                   counts: NameStats | None = None) -> list:
     """Write ``docs`` into new segments on ``budget.workers`` processes; returns the
-    finished segments (not yet committed), worker by worker."""
+    finished segments (not yet committed), worker by worker. With ``counts``, the workers'
+    name counts are added to it."""
     warm_up()  # load pyvi's model once, before the fork, so its pages are shared
+    extractor(build_path)  # and the name statistics (each worker would parse them again)
     ctx = mp.get_context("fork")
     jobs = ctx.Queue(budget.workers * QUEUE_BATCHES)
     results = ctx.Queue()
@@ -109,7 +118,8 @@ def write_parallel(build_path: Path, docs: Docs, budget: Budget,
     # with its input, not only "a worker died".
     slots = [ctx.Array("c", SLOT_BYTES, lock=False) for _ in range(budget.workers)]
     procs = [ctx.Process(target=_worker, daemon=True,
-                         args=(build_path, jobs, results, budget.segment_bytes, i, slot))
+                         args=(build_path, jobs, results, budget.segment_bytes, i, slot,
+                               counts is not None))
              for i, slot in enumerate(slots)]
     watch = _Workers(procs, slots, results)
     for p in procs:
@@ -131,7 +141,10 @@ def write_parallel(build_path: Path, docs: Docs, budget: Budget,
         for _ in procs:
             _put(jobs, None, watch)
         for _ in procs:
-            out.extend(watch.result())
+            segs, worker_counts = watch.result()
+            out.extend(segs)
+            if counts is not None and worker_counts is not None:
+                counts.merge(worker_counts)
         for p in procs:
             p.join()
     except BaseException:
@@ -200,7 +213,8 @@ class _Workers:
             return payload
 
 
-def _worker(build_path: Path, jobs, results, limit: int, number: int, slot) -> None:
+def _worker(build_path: Path, jobs, results, limit: int, number: int, slot,
+            count: bool) -> None:
     try:
         ix = open_index(build_path)
 
@@ -210,7 +224,8 @@ def _worker(build_path: Path, jobs, results, limit: int, number: int, slot) -> N
                     slot.value = item[0].id.encode("utf-8")[: SLOT_BYTES - 1]
                     yield item
 
-        segs = list(fill_segments(ix, build_path / DIRNAME, docs(), limit))
-        results.put(("ok", segs))
+        counts = NameStats() if count else None
+        segs = list(fill_segments(ix, build_path / DIRNAME, docs(), limit, counts=counts))
+        results.put(("ok", (segs, counts)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         results.put(("error", (number, traceback.format_exc())))

@@ -7,7 +7,7 @@ independent of how many documents match.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -31,11 +31,18 @@ class Columns:
     tag_vals: np.ndarray
     tag_labels: list[str]
     published: np.ndarray  # int64 Whoosh datetime longs, -1 for undated
+    # Extracted tags (people, places, organisations), sparse like the publisher's.
+    name_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    name_vals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    name_labels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.cat_keys = {facet_key(lbl): i for i, lbl in enumerate(self.cat_labels)}
         self.src_keys = {facet_key(lbl): i for i, lbl in enumerate(self.src_labels)}
         self.tag_keys = {facet_key(lbl): i for i, lbl in enumerate(self.tag_labels)}
+        self.name_keys = {facet_key(lbl): i for i, lbl in enumerate(self.name_labels)}
+        # Articles per extracted tag (the related engine leaves out the commonest).
+        self.name_counts = np.bincount(self.name_vals, minlength=len(self.name_labels))
 
 
 def label(value: str) -> str:
@@ -55,20 +62,26 @@ def load_columns(leaves: list, n: int) -> Columns:
     cat_ids, cat_labels = labels(read_column(leaves, n, "category_c"))
     src_ids, src_labels = labels(read_column(leaves, n, "source_c"))
     month = np.array([m or 0 for m in read_column(leaves, n, "month")], dtype=np.int32)
-    tag_ids: dict[str, int] = {}
-    tag_docs, tag_vals = [], []
-    for d, v in enumerate(read_column(leaves, n, "tagset")):
-        if v:
-            for t in v.decode("utf-8").split(TAG_SEP):
-                tag_docs.append(d)
-                tag_vals.append(tag_ids.setdefault(label(t), len(tag_ids)))
+    tag_docs, tag_vals, tag_labels = _sparse(read_column(leaves, n, "tagset"))
+    name_docs, name_vals, name_labels = _sparse(read_column(leaves, n, "nameset"))
     pub = read_column(leaves, n, "published")
     published = np.array(
         [p if isinstance(p, int) and 0 < p < MAX_DT else -1 for p in pub], dtype=np.int64
     ) if pub else np.zeros(0, dtype=np.int64)
-    return Columns(cat_ids, cat_labels, src_ids, src_labels, month,
-                   np.array(tag_docs, dtype=np.int32), np.array(tag_vals, dtype=np.int32),
-                   list(tag_ids), published)
+    return Columns(cat_ids, cat_labels, src_ids, src_labels, month, tag_docs, tag_vals,
+                   tag_labels, published, name_docs, name_vals, name_labels)
+
+
+def _sparse(values: list) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(doc, label id) pairs and the labels of a column of TAG_SEP-joined values."""
+    ids: dict[str, int] = {}
+    docs, vals = [], []
+    for d, v in enumerate(values):
+        if v:
+            for t in v.decode("utf-8").split(TAG_SEP):
+                docs.append(d)
+                vals.append(ids.setdefault(label(t), len(ids)))
+    return np.array(docs, dtype=np.int32), np.array(vals, dtype=np.int32), list(ids)
 
 
 # The published column holds Whoosh's datetime longs (microseconds since datetime.min, UTC).

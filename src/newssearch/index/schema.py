@@ -165,6 +165,7 @@ def build_schema() -> fields.Schema:
         source=fields.ID(),
         published=fields.DATETIME(sortable=True),
         tagset=fields.COLUMN(columns.VarBytesColumn()),
+        nameset=fields.COLUMN(columns.VarBytesColumn()),  # extracted tags (a build before has none)
         category_c=fields.COLUMN(columns.RefBytesColumn()),
         source_c=fields.COLUMN(columns.RefBytesColumn()),
         month=fields.COLUMN(columns.NumericColumn("i", default=0)),
@@ -188,6 +189,7 @@ def doc_fields(article: Article, content_hash: str | None = None,
     earlier version keeps its own field set until its next rebuild."""
     body = indexed_body(article)
     tags = [t for t in article.tags if t]
+    names = [t for t in article.extracted_tags if t]
     d: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -199,6 +201,7 @@ def doc_fields(article: Article, content_hash: str | None = None,
         "title_sh": article.title,
         "lead_sh": article.lead or "",
         "tagset": TAG_SEP.join(tags).encode("utf-8"),
+        "nameset": TAG_SEP.join(names).encode("utf-8"),
         "hash": (content_hash or article.content_hash()).encode("ascii"),
         STORY_COLUMN: story_key(article.title, article_text(article.lead or "", article.body)),
         "doc": json.dumps(article.to_dict(), ensure_ascii=False),
@@ -207,8 +210,8 @@ def doc_fields(article: Article, content_hash: str | None = None,
         d["url"] = article.url
     if article.author:
         d["author"] = d["author_f"] = article.author
-    if tags:
-        d["tags"] = ",".join(facet_key(t).replace(",", " ") for t in tags)
+    if tags or names:  # tag: finds the publisher's tags and the extracted ones alike
+        d["tags"] = ",".join(dict.fromkeys(facet_key(t).replace(",", " ") for t in tags + names))
     if article.category:
         d["category"] = facet_key(article.category)
         d["category_c"] = article.category.encode("utf-8")

@@ -121,7 +121,7 @@ def read_column(leaves: list, n: int, name: str) -> list:
     segment by segment (Whoosh's multi-segment column reader loses values when iterated)."""
     out: list = [None] * n
     for seg, off in leaves:
-        if seg.has_column(name):
+        if name in seg.schema and seg.has_column(name):  # a build before the field: None
             vals = list(seg.column_reader(name, translate=False))
             out[off : off + len(vals)] = vals
     return out

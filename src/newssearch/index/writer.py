@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newssearch.errors import NoIndexError
-from newssearch.index import phrases
+from newssearch.index import phrases, tagging
 from newssearch.index.bulk import (
     DEFAULT_MEMORY_MB,
     Budget,
@@ -40,6 +40,7 @@ from newssearch.index.whoosh_compat import (
     open_index,
 )
 from newssearch.model import Article
+from newssearch.text.tags import NameStats
 
 # Progress callback: called with the number of articles just processed.
 Progress = Callable[[int], None]
@@ -74,7 +75,7 @@ def default_procs() -> int:
 
 def _write(ix, build_path: Path, docs: Iterable[tuple[Article, str | None, bool]],
            budget: Budget, parallel: bool, progress: Progress | None,
-           stage: Stage | None = None) -> None:
+           stage: Stage | None = None, counts: NameStats | None = None) -> None:
     """Write (article, content hash, replaces an existing id) items into ``ix`` and commit.
 
     New segments are written by ``bulk`` (on ``budget.workers`` processes when ``parallel``),
@@ -92,10 +93,10 @@ def _write(ix, build_path: Path, docs: Iterable[tuple[Article, str | None, bool]
 
     try:
         if parallel:
-            segs = write_parallel(build_path, items(), budget, progress)
+            segs = write_parallel(build_path, items(), budget, progress, counts)
         else:
             segs = list(fill_segments(ix, build_path / postings.DIRNAME, items(),
-                                      budget.segment_bytes, progress))
+                                      budget.segment_bytes, progress, counts))
         if stage:
             stage("committing")
         commit_with_segments(w, segs, merge_policy(build_path))
@@ -121,17 +122,21 @@ def rebuild(
     res = IndexResult()
     with WriteLock(root, wait=wait is not None, on_wait=wait):
         prune_builds(root)  # leftovers of killed builds
+        live = current_build(root)
         build = new_build(root)
         with writing(build.path, f"The live index at {root} is unchanged.", remove=True):
             ix = create_index(build.path, build_schema())
             budget = Budget(memory_mb, procs or default_procs())
+            tagging.carry(live.path if live else None, build.path)
+            counts = NameStats()
 
             def todo() -> Iterator[tuple[Article, None, bool]]:
                 for a in _unique(articles, res, progress):
                     res.added += 1
                     yield a, None, False
 
-            _write(ix, build.path, todo(), budget, budget.workers > 1, progress, stage)
+            _write(ix, build.path, todo(), budget, budget.workers > 1, progress, stage, counts)
+            tagging.save(build.path, counts)  # the next rebuild's and every update's statistics
             if stage:
                 stage("merging postings")
             postings.write_merged(build.path)  # a fresh build: one set for all its segments

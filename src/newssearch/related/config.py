@@ -25,6 +25,10 @@ class RelatedConfig:
     time_half_life_days: float = 7.0
     category_boost: float = 0.15
     tag_boost: float = 0.1  # per shared tag, up to three
+    # An extracted tag on more than this share of the articles (Việt Nam, Hà Nội), and on
+    # more than ``name_floor`` of them, says nothing about a shared story: no tag boost.
+    max_name_share: float = 0.02
+    name_floor: int = 50
     pool: int = 60  # best candidates walked to drop copies
     part_power: float = 0.5  # a term counts the search weight of its part (title 3...) ** this
     weight_power: float = 0.5  # a term's seed weight counts as weight ** this

@@ -67,9 +67,15 @@ class SeedText:
 
     @classmethod
     def from_article(cls, a: Article) -> SeedText:
-        """An article's text as a seed: captions and body, without the byline."""
-        return cls(a.title, a.lead, article_body(a), a.published, a.category, tuple(a.tags),
-                   a.source)
+        """An article's text as a seed: captions and body, without the byline; its tags are
+        the publisher's and the extracted ones."""
+        return cls(a.title, a.lead, article_body(a), a.published, a.category,
+                   all_tags(a), a.source)
+
+
+def all_tags(a: Article) -> tuple[str, ...]:
+    """The publisher's tags, then the extracted ones (people, places, organisations)."""
+    return tuple(dict.fromkeys([*a.tags, *a.extracted_tags]))
 
 
 @dataclass(frozen=True)
@@ -297,9 +303,16 @@ class _Related:
             cat = col.cat_keys.get(facet_key(seed.category))
             if cat is not None:
                 scores[col.cat_ids == cat] *= np.float32(1 + self.cfg.category_boost)
-        tags = [col.tag_keys[k] for t in seed.tags if (k := facet_key(t)) in col.tag_keys]
-        if tags and len(col.tag_docs):
-            shared = np.bincount(col.tag_docs[np.isin(col.tag_vals, tags)], minlength=len(scores))
+        shared = np.zeros(len(scores), dtype=np.int64)
+        common = col.name_counts > max(self.cfg.max_name_share * len(scores),
+                                       self.cfg.name_floor)
+        for keys, docs, vals, skip in ((col.tag_keys, col.tag_docs, col.tag_vals, None),
+                                       (col.name_keys, col.name_docs, col.name_vals, common)):
+            ids = [i for t in seed.tags if (i := keys.get(facet_key(t))) is not None
+                   and (skip is None or not skip[i])]
+            if ids and len(docs):
+                shared += np.bincount(docs[np.isin(vals, ids)], minlength=len(scores))
+        if shared.any():
             scores *= (1 + self.cfg.tag_boost * np.minimum(shared, 3)).astype(np.float32)
 
     # -- choice ----------------------------------------------------------------------------
@@ -336,7 +349,7 @@ class _Related:
                 if not any(w in s.split("_") for s in shared for w in words):
                     shared.append(t.term)
         seed_tags = {facet_key(t) for t in seed.tags}
-        tags = tuple(t for t in a.tags if facet_key(t) in seed_tags)
+        tags = tuple(t for t in all_tags(a) if facet_key(t) in seed_tags)
         same_cat = bool(seed.category and a.category
                         and facet_key(seed.category) == facet_key(a.category))
         return Reason(tuple(s.replace("_", " ") for s in shared), tags, same_cat)

@@ -26,11 +26,16 @@ def count_facets(col: Columns, n: int, docs: np.ndarray,
         if name in want:
             sel = ids[docs]
             out[name] = _counts(labels, np.bincount(sel[sel >= 0], minlength=len(labels)))
-    if "tags" in want:
-        hit = np.zeros(n, dtype=bool)  # a dense mask: no sort, unlike np.isin
-        hit[docs] = True
-        c = np.bincount(col.tag_vals[hit[col.tag_docs]], minlength=len(col.tag_labels))
-        out["tags"] = _counts(col.tag_labels, c)
+    hit = None
+    for name, pair_docs, vals, labels in (
+            ("tags", col.tag_docs, col.tag_vals, col.tag_labels),
+            ("names", col.name_docs, col.name_vals, col.name_labels)):
+        if name in want:
+            if hit is None:
+                hit = np.zeros(n, dtype=bool)  # a dense mask: no sort, unlike np.isin
+                hit[docs] = True
+            c = np.bincount(vals[hit[pair_docs]], minlength=len(labels))
+            out[name] = _counts(labels, c)
     if "month" in want:
         m = col.month[docs]
         vals, counts = np.unique(m[m > 0], return_counts=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from newssearch.errors import QueryError
 from newssearch.search.querylang import MAX_QUERY_CHARS, Filters
 
-FACETS = ("tags", "category", "source", "month")
+FACETS = ("tags", "names", "category", "source", "month")  # names: extracted tags
 SORTS = ("relevance", "newest")
 MATCH_MODES = ("all", "any")  # all: the best tier found; any: partial matches too
 MAX_PER_PAGE = 100

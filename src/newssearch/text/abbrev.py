@@ -35,7 +35,7 @@ def spelling_syllables(text: str) -> Form:
     return tuple(normalize(m.group()) for m in PART_RE.finditer(text))
 
 
-def _entries(lines: list[str]) -> list[list[str]]:
+def entries(lines: list[str]) -> list[list[str]]:
     """Tab-separated cells of the data lines (blank lines and ``#`` comments skipped)."""
     return [[c.strip() for c in line.split("\t")] for line in lines
             if line.strip() and not line.lstrip().startswith("#") and "\t" in line]
@@ -46,7 +46,7 @@ def abbreviation_table(lines: list[str]) -> Table:
     means its abbreviation (not the abbreviation's other meanings)."""
     abbr_forms: dict[str, set[Form]] = defaultdict(set)  # abbreviation key -> its spellings
     expansions: dict[str, set[Form]] = defaultdict(set)  # abbreviation key -> its meanings
-    for abbr, expansion, *_ in _entries(lines):
+    for abbr, expansion, *_ in entries(lines):
         key = re.sub(r"[\s.\-]", "", normalize(abbr))
         abbr_forms[key].add(spelling_syllables(abbr))
         abbr_forms[key].add((key,))
@@ -63,7 +63,7 @@ def abbreviation_table(lines: list[str]) -> Table:
 def group_table(lines: list[str]) -> Table:
     """Lines of spellings of one word, tab-separated: each spelling means all of them."""
     alts: Table = defaultdict(set)
-    for cells in _entries(lines):
+    for cells in entries(lines):
         forms = {f for f in map(spelling_syllables, cells) if f}
         for f in forms:
             alts[f] |= forms

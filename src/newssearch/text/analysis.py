@@ -127,6 +127,12 @@ def warm_up() -> None:
     _crf()
 
 
+def dictionary_pairs() -> frozenset[str]:
+    """pyvi's two-syllable dictionary words (lower case, space-joined): a capitalised run
+    ending where such a word goes on in lower case (``Dải Ngân`` hà) is a cut word."""
+    return _crf().bi_grams
+
+
 def _crf_labels(items: list[str]) -> list[str]:
     """pyvi's CRF over our own items, with pyvi's features as crfsuite attribute strings.
 

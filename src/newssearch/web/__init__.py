@@ -26,10 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json = SafeJSONProvider(app)
     app.config.update(settings.load(config))
     app.extensions["newssearch"] = SearchEngine(app.config["INDEX_DIR"], warm=warm_generation)
-    from newssearch.web import api, api_related, article, pages, widget
+    from newssearch.web import api, api_related, article, pages, tagpage, widget
 
     # One way: each view module has a ``bp`` (and a ``PREFIX`` when it lives under one).
-    for views in (pages, article, api, api_related, widget):
+    for views in (pages, article, tagpage, api, api_related, widget):
         app.register_blueprint(views.bp, url_prefix=getattr(views, "PREFIX", None))
     widget.install(app)  # the article page's related box
     errorpages.install(app)

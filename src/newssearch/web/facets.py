@@ -17,10 +17,13 @@ from newssearch.web import links
 from newssearch.web.fmt import month_vi
 from newssearch.web.searching import run
 
-TITLES = {"category": "Chuyên mục", "tags": "Thẻ", "source": "Nguồn", "month": "Tháng"}
-ORDER = ("category", "tags", "source", "month")
-# Facet -> the Filters field that a click on one of its values sets.
-FILTER_FIELDS = {"tags": "tags", "category": "categories", "source": "sources"}
+TITLES = {"category": "Chuyên mục", "tags": "Chủ đề", "names": "Người, nơi chốn, tổ chức",
+          "source": "Nguồn", "month": "Tháng"}
+ORDER = ("category", "tags", "names", "source", "month")
+# Facet -> the Filters field that a click on one of its values sets. An extracted tag
+# filters like a publisher's: ``tag=`` finds both kinds.
+FILTER_FIELDS = {"tags": "tags", "names": "tags", "category": "categories",
+                 "source": "sources"}
 DISJUNCTIVE = ("category", "source", "month")
 
 
@@ -87,8 +90,12 @@ def sidebar(p: SearchRequest, result: SearchResult) -> list[Group]:
         if chosen and name in DISJUNCTIVE:
             values = _without_own_filter(p, name)
         seen = {_nfc(v) for v, _ in values}
-        # A chosen value outside the listed top values still shows, to be removable.
-        values += [(v, result.total) for v in sorted(chosen - seen)]
+        if name == "tags":  # a chosen tag listed among the extracted ones shows there only
+            seen |= {_nfc(v) for v, _ in _values(result, "names")}
+        # A chosen value outside the listed top values still shows, to be removable (a
+        # chosen tag in the publisher's group: ``tag=`` does not say which kind it is).
+        if name != "names":
+            values += [(v, result.total) for v in sorted(chosen - seen)]
         if name == "month":
             values.sort(reverse=True)  # newest first: readers look for recent news
         entries = [_entry(name, v, n, _nfc(v) in chosen) for v, n in values]

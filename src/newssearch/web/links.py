@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 
-FILTER_PARAMS = {"tags": "tag", "category": "category", "source": "source"}
+FILTER_PARAMS = {"tags": "tag", "names": "tag", "category": "category", "source": "source"}
 
 
 def search_url(args: MultiDict | dict | None = None) -> str:

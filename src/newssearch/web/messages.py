@@ -36,7 +36,7 @@ LABELS = {
 }
 CHOICE_WORDS = {
     "relevance": "liên quan nhất", "newest": "mới nhất", "all": "khớp đủ", "any": "khớp một phần",
-    "tags": "thẻ", "category": "chuyên mục", "source": "nguồn", "month": "tháng",
+    "tags": "thẻ", "names": "người, nơi chốn, tổ chức", "category": "chuyên mục", "source": "nguồn", "month": "tháng",
 }
 DATE_HINT = "hãy viết dạng 25/10/2020 hoặc 2020-10-25"
 QUERY_PROBLEM = f"Từ khóa có ngày không hợp lệ sau from: hoặc to: — {DATE_HINT}."

@@ -203,6 +203,10 @@ SCHEMAS: dict[str, dict] = {
             "body": {"type": "array", "items": {"type": "string"}},
             "lead": {"type": "string"}, "published": STR_OR_NULL, "crawled_at": STR_OR_NULL,
             "author": STR_OR_NULL, "tags": {"type": "array", "items": {"type": "string"}},
+            "extracted_tags": {"type": "array", "items": {"type": "string"},
+                               "description": "People, places, organisations and events "
+                               "the article names, found at index time (not the "
+                               "publisher's tags); empty in a build made before them."},
             "category": STR_OR_NULL, "url": STR_OR_NULL, "source": STR_OR_NULL,
             "captions": {"type": "array", "items": {"type": "string"}},
             "related_titles": {"type": "array", "items": {"type": "string"}},

@@ -7,8 +7,9 @@
 ``sample`` picks 100 articles of the index at random (seed 0), from every source: 5 dantri
 (the source is 0.6 % of the corpus, so a plain sample would hold none) and the other 95
 shared between baomoi and vietnews in proportion to their size. It writes
-``bench/tags_judgments_todo.tsv``: for each article its id, title, lead and the first 600
-characters of its body, then one ``tag`` line per extracted tag, in alphabetical order
+``bench/tags_judgments_todo.tsv``: for each article its id, title, lead and the part of its
+body the extractor reads (``text.tags.BODY_CHARS``, 4,000 characters: a judge shown less would
+mark names from the rest as not in the article), then one ``tag`` line per extracted tag, in alphabetical order
 (nothing about how or how strongly a tag was found). The assessor fills the last column of
 every ``tag`` line with ``correct``, ``wrong`` or ``imprecise`` and saves the file as
 ``bench/tags_judgments.tsv``; ``score`` reads it.
@@ -25,6 +26,7 @@ from pathlib import Path
 from newssearch.index import tagging
 from newssearch.index.writer import stored_articles
 from newssearch.ingest import IngestReport, iter_articles
+from newssearch.text.tags import BODY_CHARS
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH.parents[1] / "shared" / "data"
@@ -33,14 +35,13 @@ GRADED = BENCH / "tags_judgments.tsv"
 SEED = 0
 SIZE = 100
 DANTRI = 5
-BODY_CHARS = 600
 GRADES = ("correct", "wrong", "imprecise")
 HEADER = """# Extracted tags of 100 random news articles, to be graded blind.
 # For every line starting with "tag", write one grade in its last column (after the tab):
 #   correct    it names a person, place, organisation or event that the article is about
 #   wrong      not a name, a fragment of a word, or not what the article is about
 #   imprecise  a name the article is about, but cut short or glued to another word
-# Judge from the title, lead and body shown (the body is cut at 600 characters).
+# Judge from the title, lead and body shown (the part of the body the tags were read from).
 # Save the graded file as bench/tags_judgments.tsv.
 """
 

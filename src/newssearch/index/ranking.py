@@ -25,6 +25,14 @@ class RankingConfig:
     word_bonus: float = 1.0  # a multi-syllable word matched as one term
     shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
     typo_weight: float = 0.7  # a typo's neighbours, against the syllable as typed
+    synonym_weight: float = 0.8  # a synonym or alias of the words typed (search/variants.py)
+    optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus
+    # Looser matches listed after the best tier when it is short (search/loose.py):
+    loose_below: int = 100  # only when the best tier has fewer documents than this
+    loose_coverage: float = 0.6  # idf-weighted share of the query's concepts, held whole
+    loose_share: float = 0.65  # and counted (2 of 3, 3 of 4, 4 of 5 ...)
+    loose_min_cosine: float = 0.3  # topic-vector cosine with the best tier's centroid
+    loose_centroid_k: int = 10  # best-tier articles the centroid is made of
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score
     relaxed_score_max: int = 5000  # when no document has every word, at most this many scored

@@ -24,6 +24,7 @@ from newssearch.model import Article
 from newssearch.search import highlight
 from newssearch.search.facets import count_facets
 from newssearch.search.folding import Story, fold_page
+from newssearch.search.loose import widen
 from newssearch.search.matching import TIER_NAMES, Evaluation, evaluate
 from newssearch.search.plan import QueryPlan, build_plan
 from newssearch.search.querylang import parse
@@ -149,8 +150,11 @@ class SearchEngine:
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
         docs = np.flatnonzero(ev.mask)
+        groups = ev.tiers if ev.tiers is not None else (
+            (ev.loose >= 0).astype(np.int8) if ev.loose is not None else None)
+
         def rank_first(k: int) -> list[int]:
-            return rank(snap, docs, scores, req.sort, k, ev.tiers)
+            return rank(snap, docs, scores, req.sort, k, groups)
 
         if req.fold:
             page = fold_page(snap, ev.mask, rank_first, req.offset, req.per_page)
@@ -163,7 +167,8 @@ class SearchEngine:
             a = st.article
             body = "\n".join([a.lead, *a.captions, *a.body])
             hits.append(Hit(
-                article=a,
+                article=a, tier=self._hit_tier(ev, st.docnum),
+                related=ev.loose is not None and bool(ev.loose[st.docnum] >= 0),
                 score=round(float(scores[st.docnum]), 4) if scores is not None else 0.0,
                 title_html=highlight.mark_text(a.title, exact, folded),
                 snippets=highlight.snippets(body, exact, folded, req.fragment_chars,
@@ -191,7 +196,17 @@ class SearchEngine:
         plan = build_plan(pq, snap.config.max_units)
         if not req.literal:
             plan.slips = add_neighbours(snap, plan)
-        return plan, evaluate(snap, pq, plan, req.filters.merged(pq), req.match)
+        ev = evaluate(snap, pq, plan, req.filters.merged(pq), req.match)
+        return plan, (widen(snap, plan, ev) if req.match == "all" else ev)
+
+    @staticmethod
+    def _hit_tier(ev: Evaluation, docnum: int) -> str:
+        """How a hit matches: its own tier when it is a looser match or match=any."""
+        if ev.loose is not None and ev.loose[docnum] >= 0:
+            return TIER_NAMES[ev.loose[docnum]]
+        if ev.tiers is not None:
+            return TIER_NAMES[ev.tiers[docnum]]
+        return TIER_NAMES[ev.tier]
 
     def article(self, article_id: str) -> Article | None:
         snap = self.snapshot()

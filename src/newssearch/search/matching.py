@@ -45,6 +45,12 @@ class Evaluation:
     mask: np.ndarray  # bool per docnum: the documents found
     tier: int  # the best tier found (EXACT..PARTIAL); with match=any, of the best document
     tiers: np.ndarray | None = None  # int8 per docnum, with match=any (ranks tiers first)
+    base: np.ndarray | None = None  # bool per docnum: what the filters and exclusions allow
+    matcher: Matcher | None = None
+    full: np.ndarray | None = None  # docnums holding every required unit, and their tiers
+    full_tiers: np.ndarray | None = None
+    loose: np.ndarray | None = None  # int8 per docnum: the tier of a looser match listed
+    # after the best tier (search/loose.py), -1 elsewhere
 
     @property
     def relaxed(self) -> bool:
@@ -59,7 +65,8 @@ class Matcher:
         for u in plan.units:
             # The rarest form; with guessed alternatives, the union's size (its cost).
             dfs = [self.alt_df(a) for a in u.alternatives]
-            u.df = max(dfs) if any(a.weight < 1 for a in u.alternatives) else min(dfs)
+            guessed = any(a.weight < 1 or a.variant for a in u.alternatives)
+            u.df = max(dfs) if guessed else min(dfs)
         limit = snap.config.max_units
         if len(plan.units) > limit:  # bounded work: only the rarest units take part
             keep = set(map(id, sorted(plan.units, key=lambda u: (u.stop, u.df))[:limit]))
@@ -98,6 +105,7 @@ class Matcher:
         them (bounded work).
         """
         whole = np.ones(len(cand), dtype=bool)
+        found_as = variants_found(self, cand)
         for sp in self.whole_words():
             folded = [FIELDS[p][1] for p in sp.parts]
             here = self.has(folded, sp.folded, cand)
@@ -112,10 +120,17 @@ class Matcher:
             if len(unsure) and short:
                 unsure = np.sort(unsure[np.argsort(-scores[unsure], kind="stable")[:POSITIONS_MAX]])
                 here[unsure] = phrase_among(self.snap, short, sp.syls, cand[unsure])
+            for (start, end), there in found_as:
+                if start <= sp.start and sp.end <= end:
+                    here |= there
             whole &= here
         exact = whole.copy()
-        for syl, parts in self.plan.exact:
-            exact &= self.has([FIELDS[p][0] for p in parts], syl, cand)
+        for syl, parts, pos in self.plan.exact:
+            there = self.has([FIELDS[p][0] for p in parts], syl, cand)
+            for (start, end), variant in found_as:
+                if start <= pos < end:
+                    there |= variant
+            exact &= there
         return np.where(exact, EXACT, np.where(whole, WHOLE, ALL)).astype(np.int8)
 
     def alt_df(self, alt: Alt) -> int:
@@ -238,6 +253,20 @@ class Matcher:
         return np.concatenate(out)
 
 
+def variants_found(m: Matcher, cand: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """Per unit with variants, the query positions it stands for and which candidates
+    hold one of its variants (whole): there, the words typed need not be found."""
+    out = []
+    for u in m.plan.units:
+        if any(a.variant for a in u.alternatives):
+            there = np.zeros(len(cand), dtype=bool)
+            for alt in u.alternatives:
+                if alt.variant:
+                    there |= m.alt_matches(alt, cand)
+            out.append(((u.start, u.end), there))
+    return out
+
+
 def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
              match: str = "all") -> Evaluation:
     """Scores and the mask of the documents found: those of the best tier that has any
@@ -276,12 +305,12 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
         return _any(snap, m, plan, base, cand, tiers, relaxed=True)
     tier = int(tiers.min())
     best = tiers == tier
-    cand = cand[best]
     total = np.zeros(n, dtype=np.float32)
-    total[cand] = scores[best]
+    total[cand[best]] = scores[best]
     mask = np.zeros(n, dtype=bool)
-    mask[cand] = True
-    return Evaluation(total, mask, tier)
+    mask[cand[best]] = True
+    return Evaluation(total, mask, tier, base=base, matcher=m, full=cand[~best],
+                      full_tiers=tiers[~best])
 
 
 def _any(snap: Snapshot, m: Matcher, plan: QueryPlan, base: np.ndarray, full: np.ndarray,

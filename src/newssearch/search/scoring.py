@@ -37,7 +37,9 @@ class Scorer:
         count = np.zeros(len(cand), dtype=np.float32)
         for u in self.plan.units:
             us, um = self.unit_score(u, cand)
-            scores += us * np.float32(self.cfg.stopword_weight if u.stop else 1.0)
+            weight = (self.cfg.optional_weight if u.optional
+                      else self.cfg.stopword_weight if u.stop else 1.0)
+            scores += us * np.float32(weight)
             count += um
         if relaxed:
             # Coordination: documents matching more of the query come first.
@@ -84,8 +86,9 @@ class Scorer:
                 if accented:
                     score += self.bm25f([FIELDS[p][0] for p in alt.parts], alt.parts, s, cand)[0]
             m = self.alt_matches(alt, cand, found)
-            if alt.weight != 1.0:
-                score *= np.float32(alt.weight)
+            weight = alt.weight * (self.cfg.synonym_weight if alt.variant else 1.0)
+            if weight != 1.0:
+                score *= np.float32(weight)
             np.maximum(best, np.where(m, score, 0), out=best)
             matched |= m
         return best, matched
@@ -119,19 +122,23 @@ def apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarr
 
 
 def rank(snap: Snapshot, docs: np.ndarray, scores: np.ndarray | None, sort: str,
-         k: int, tiers: np.ndarray | None = None) -> list[int]:
-    """The first ``k`` docnums in the requested order (ties: lower docnum first); by
-    relevance, better tiers first when ``tiers`` (per docnum) is given."""
+         k: int, groups: np.ndarray | None = None) -> list[int]:
+    """The first ``k`` docnums in the requested order (ties: lower docnum first); when
+    ``groups`` (per docnum: a tier, or 1 for the looser matches) is given, lower groups
+    first in either order."""
     if len(docs) == 0 or k <= 0:
         return []
-    if tiers is not None and sort == "relevance" and scores is not None:
-        order = np.lexsort((docs, -scores[docs], tiers[docs]))
+    if groups is not None and sort == "relevance" and scores is not None:
+        order = np.lexsort((docs, -scores[docs], groups[docs]))
         return [int(docs[i]) for i in order[:k]]
     published = snap.columns.published
     if sort == "newest" or scores is None:
         pub = published[docs] if len(published) else np.zeros(len(docs))
         sc = scores[docs] if scores is not None else np.zeros(len(docs))
-        order = np.lexsort((docs, -sc, -pub)) if sort == "newest" else np.lexsort((docs, -pub))
+        keys = (docs, -sc, -pub) if sort == "newest" else (docs, -pub)
+        if groups is not None:
+            keys = (*keys, groups[docs])
+        order = np.lexsort(keys)
         return [int(docs[i]) for i in order[:k]]
     sc = scores[docs]
     part = np.argpartition(-sc, k - 1)[:k] if len(docs) > k else np.arange(len(docs))

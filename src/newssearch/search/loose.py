@@ -1,0 +1,127 @@
+"""One results list: the best tier, then the looser matches that are still on the topic.
+
+Why: a query of several concepts often has few articles holding every word whole (``mưa lớn
+gây ngập đường phố TP.HCM``: 3), while many more are about the same thing and lack one word.
+Listing only the best tier ends the page there; listing every partial match buries the page
+in articles that share a word and nothing else (``phong tho`` -> ``phòng ... thơ``).
+
+The test, for a document outside the best tier: its *coverage* of the query's concepts (a
+word of the query, held where it stands whole or a variant of it does, or a syllable outside
+the words, held with its accents as typed when the query has accents; optional words left
+out) must reach ``RankingConfig.loose_coverage`` weighted by idf and ``loose_share`` counted
+(one rare word alone is not the topic of ``lá thư Zorbaland``); and, when the build has
+topic vectors, its cosine with the centroid of the best tier's first articles must reach
+``loose_min_cosine`` (closeness in topic, not only in words). Measured in
+bench/topical_eval.py; see docs/search.md#topical.
+
+Only when the best tier holds fewer than ``loose_below`` documents (bounded work; a large
+best tier already fills the pages). Listed after the best tier, each hit with its own tier.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from newssearch.index.snapshot import Snapshot
+from newssearch.search.matching import FIELDS, PARTIAL, Evaluation, Matcher, variants_found
+from newssearch.search.plan import QueryPlan
+from newssearch.search.scoring import Scorer
+from newssearch.search.topicvec import centroid_cosines
+
+
+def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
+    """``ev`` with the looser matches that pass the topical test added (``ev.loose``)."""
+    cfg = snap.config
+    if ev.matcher is None or ev.tiers is not None or ev.scores is None or plan.phrases:
+        return ev
+    best = np.flatnonzero(ev.mask)
+    if not len(best) or len(best) >= cfg.loose_below:
+        return ev
+    m: Matcher = ev.matcher
+    cand, _ = m.any_unit_docs(ev.base)
+    cand = cand[~ev.mask[cand]]
+    if not len(cand):
+        return ev
+    cov, share = coverage(snap, m, plan, cand)
+    keep = (cov >= cfg.loose_coverage) & (share >= cfg.loose_share)
+    cand, cov = cand[keep], cov[keep]
+    if len(cand) > cfg.relaxed_score_max:  # bounded work: the best covered
+        top = np.sort(np.argsort(-cov, kind="stable")[: cfg.relaxed_score_max])
+        cand, cov = cand[top], cov[top]
+    if not len(cand):
+        return ev
+    cos = centroid_cosines(snap, best, ev.scores[best], cand, cfg.loose_centroid_k)
+    if cos is not None:
+        keep = cos >= cfg.loose_min_cosine
+        cand, cov = cand[keep], cov[keep]
+    if not len(cand):
+        return ev
+    scores = Scorer(snap, plan, m.alt_matches).score(cand, False) * cov.astype(np.float32)
+    loose = np.full(snap.n, -1, dtype=np.int8)
+    loose[cand] = PARTIAL
+    if ev.full is not None and len(ev.full):
+        # Documents holding every required unit, but in a lower tier than the best.
+        there = np.isin(ev.full, cand)
+        loose[ev.full[there]] = ev.full_tiers[there]
+    total = ev.scores.copy()
+    total[cand] = scores
+    mask = ev.mask.copy()
+    mask[cand] = True
+    return Evaluation(total, mask, ev.tier, None, base=ev.base, matcher=m, loose=loose)
+
+
+def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
+             cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the query's concepts each candidate holds, idf-weighted and counted.
+
+    A concept is a word of the query (held only where it stands whole with all its
+    syllables, or a variant of it stands) or a unit outside its words (held with its accents
+    as typed, for an accented query); optional words are left out."""
+    units = [u for u in plan.units if not u.optional] or plan.units
+    typed = {pos: (syl, parts) for syl, parts, pos in plan.exact}
+    found_as = variants_found(m, cand)
+    held = np.zeros((len(units), len(cand)), dtype=bool)
+    dfs = []
+    for k, u in enumerate(units):
+        held[k] = m.unit_matches(u, cand)
+        df = u.df
+        for pos in range(u.start, u.end):
+            if pos in typed:
+                syl, parts = typed[pos]
+                exact = [FIELDS[p][0] for p in parts]
+                there = m.has(exact, syl, cand)
+                for (start, end), variant in found_as:
+                    if start <= pos < end:
+                        there |= variant
+                held[k] &= there
+                if not any(a.variant for a in u.alternatives):
+                    df = min(df, snap.df(exact, syl))
+        dfs.append(df)
+    concept = list(range(len(units)))  # unit -> its concept (the first unit of its word)
+    for sp in m.whole_words():
+        inside = [k for k, u in enumerate(units)
+                  if u.start >= 0 and sp.start < u.end and u.start < sp.end]
+        if not inside:
+            continue
+        for k in inside:
+            concept[k] = concept[inside[0]]
+        whole = m.has([FIELDS[p][1] for p in sp.parts], sp.folded, cand)
+        shingle = [p + "_sh" for p in sp.parts if p in ("title", "lead")]
+        if shingle:
+            adjacent = np.ones(len(cand), dtype=bool)
+            for pair in sp.pairs:
+                adjacent &= m.has(shingle, pair, cand)
+            whole |= adjacent
+        for (start, end), there in found_as:
+            if start <= sp.start and sp.end <= end:
+                whole |= there
+        whole &= np.logical_and.reduce(held[inside], axis=0)  # a word is one concept
+        held[inside] = whole
+    n = max(snap.doc_count, 1)
+    weights = np.array([math.log(1 + n / (df + 1)) for df in dfs], dtype=np.float32)
+    total = float(weights.sum()) or 1.0
+    firsts = sorted(set(concept))
+    share = held[firsts].sum(axis=0) / len(firsts)
+    return (weights @ held.astype(np.float32)) / total, share

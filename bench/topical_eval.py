@@ -1,6 +1,6 @@
 """Topical relevance, graded 0/1/2 and judged blind: both topical sets, three or more systems.
 
-    python bench/topical_eval.py run   --system ours|bm25 --index DIR --out RUN.jsonl
+    python bench/topical_eval.py run   --system ours|bm25 --index DIR --out RUN.jsonl [--set k=v]
     python bench/topical_eval.py pool  --runs RUN... --index DIR --n N     # /work/pool/...
     python bench/topical_eval.py merge --n N                               # grades -> bench/
     python bench/topical_eval.py score --runs RUN...                       # the figures
@@ -67,12 +67,22 @@ def load_grades(which: str) -> dict[tuple[str, str], int]:
     return out
 
 
-def run(system: str, index: str, out: Path) -> None:
-    """Top 10 ids and totals of every query of both sets."""
+def run(system: str, index: str, out: Path, overrides: list[str]) -> None:
+    """Top 10 ids and totals of every query of both sets (``overrides``: RankingConfig
+    ``name=value`` settings to try)."""
     if system == "ours":
         from newssearch.search import SearchEngine
 
-        engine = SearchEngine(index)
+        config = None
+        if overrides:
+            from dataclasses import replace
+
+            from newssearch.index.ranking import RankingConfig
+
+            kw = {k: type(getattr(RankingConfig(), k))(v)
+                  for k, v in (o.split("=", 1) for o in overrides)}
+            config = replace(RankingConfig(), **kw)
+        engine = SearchEngine(index, config=config)
 
         def top(q: str) -> tuple[list[str], int]:
             res = engine.search(q, per_page=10, facets=False, snippets=False, suggest=False)
@@ -226,9 +236,11 @@ def main() -> None:
     ap.add_argument("--runs", type=Path, nargs="*", default=[])
     ap.add_argument("--n", type=int)
     ap.add_argument("--per-query", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a RankingConfig weight to try (run)")
     args = ap.parse_args()
     if args.command == "run":
-        run(args.system, args.index, args.out)
+        run(args.system, args.index, args.out, args.set)
     elif args.command == "pool":
         pool(args.runs, args.index, args.n)
     elif args.command == "merge":

@@ -32,7 +32,9 @@ class RankingConfig:
     loose_coverage: float = 0.6  # idf-weighted share of the query's concepts, held whole
     loose_share: float = 0.65  # and counted (2 of 3, 3 of 4, 4 of 5 ...)
     loose_min_cosine: float = 0.3  # topic-vector cosine with the best tier's centroid
-    loose_centroid_k: int = 10  # best-tier articles the centroid is made of
+    centroid_k: int = 10  # best-ranked articles the topic centroid is made of
+    prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
+    prf_top_n: int = 50  # ... of this many (search/topicvec.py)
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score
     relaxed_score_max: int = 5000  # when no document has every word, at most this many scored

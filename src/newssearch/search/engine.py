@@ -33,6 +33,7 @@ from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
 from newssearch.search.rewrite import read_as_vietnamese
 from newssearch.search.scoring import apply_recency, rank
 from newssearch.search.spelling import complete, prepare, suggestions
+from newssearch.search.topicvec import rerank
 from newssearch.search.typos import add_neighbours
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,9 @@ class SearchEngine:
             corrected = None
             plan, ev = self._evaluate(snap, req.query, req)
         scores = ev.scores
+        if scores is not None and req.sort == "relevance" and ev.tiers is None:
+            best = np.flatnonzero(ev.mask if ev.loose is None else ev.mask & (ev.loose < 0))
+            scores = rerank(snap, scores, best)
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
         docs = np.flatnonzero(ev.mask)

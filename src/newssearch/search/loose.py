@@ -52,7 +52,7 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
         cand, cov = cand[top], cov[top]
     if not len(cand):
         return ev
-    cos = centroid_cosines(snap, best, ev.scores[best], cand, cfg.loose_centroid_k)
+    cos = centroid_cosines(snap, best, ev.scores[best], cand, cfg.centroid_k)
     if cos is not None:
         keep = cos >= cfg.loose_min_cosine
         cand, cov = cand[keep], cov[keep]

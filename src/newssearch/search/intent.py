@@ -47,14 +47,17 @@ def optional_positions(toks: list[Token], accented: bool) -> set[int]:
             key = tuple(t.text for t in run)
             if not (key in accented_forms if accented else key in folded):
                 continue
-            start, end = run[0].startchar, run[-1].endchar
-            # A pyvi word that overlaps the run and reaches outside it: the run is part of
-            # a longer word of the topic.
-            if any(w.startchar < end and w.endchar > start
-                   and (w.startchar < start or w.endchar > end) for w in words):
+            if inside_longer_word(words, run[0].startchar, run[-1].endchar):
                 continue
             out.update(range(i, i + n))
             i += n - 1
             break
         i += 1
     return out
+
+
+def inside_longer_word(words: list[Token], start: int, end: int) -> bool:
+    """Whether a pyvi word of the query overlaps characters ``start..end`` and reaches
+    outside them: that run is part of a longer word (cách in cách_mạng, mỹ in mỹ_phẩm)."""
+    return any(w.startchar < end and w.endchar > start
+               and (w.startchar < start or w.endchar > end) for w in words)

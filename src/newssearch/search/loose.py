@@ -8,8 +8,8 @@ in articles that share a word and nothing else (``phong tho`` -> ``phòng ... th
 The test, for a document outside the best tier: its *coverage* of the query's concepts (a
 word of the query, held where it stands whole or a variant of it does, or a syllable outside
 the words, held with its accents as typed when the query has accents; optional words left
-out) must reach ``RankingConfig.loose_coverage`` weighted by idf and ``loose_share`` counted
-(one rare word alone is not the topic of ``lá thư Zorbaland``); and, when the build has
+out) must reach ``RankingConfig.loose_coverage`` weighted by idf, and it may miss one concept
+in ``loose_miss_per`` (at least one); and, when the build has
 topic vectors, its cosine with the centroid of the best tier's first articles must reach
 ``loose_min_cosine`` (closeness in topic, not only in words). Measured in
 bench/topical_eval.py; see docs/search.md#topical.
@@ -26,9 +26,12 @@ import numpy as np
 
 from newssearch.index.snapshot import Snapshot
 from newssearch.search.matching import FIELDS, PARTIAL, Evaluation, Matcher, variants_found
-from newssearch.search.plan import QueryPlan
+from newssearch.search.plan import Alt, QueryPlan
 from newssearch.search.scoring import Scorer
 from newssearch.search.topicvec import centroid_cosines
+from newssearch.text.analysis import fold
+
+WORD_FIELDS = ("title_f", "body_f", "title_sh", "lead_sh")  # where a word's df is read
 
 
 def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
@@ -44,8 +47,8 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     cand = cand[~ev.mask[cand]]
     if not len(cand):
         return ev
-    cov, share = coverage(snap, m, plan, cand)
-    keep = (cov >= cfg.loose_coverage) & (share >= cfg.loose_share)
+    cov, missing, n_concepts = coverage(snap, m, plan, cand)
+    keep = (cov >= cfg.loose_coverage) & (missing <= max(1, n_concepts // cfg.loose_miss_per))
     cand, cov = cand[keep], cov[keep]
     if len(cand) > cfg.relaxed_score_max:  # bounded work: the best covered
         top = np.sort(np.argsort(-cov, kind="stable")[: cfg.relaxed_score_max])
@@ -73,12 +76,14 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
 
 
 def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
-             cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Share of the query's concepts each candidate holds, idf-weighted and counted.
+             cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Share of the query's concepts each candidate holds (idf-weighted), how many of them it
+    misses, and how many there are.
 
     A concept is a word of the query (held only where it stands whole with all its
-    syllables, or a variant of it stands) or a unit outside its words (held with its accents
-    as typed, for an accented query); optional words are left out."""
+    syllables, or a variant of it stands; weighted by the word's document frequency) or a
+    unit outside its words (held with its accents as typed, for an accented query); optional
+    words are left out."""
     units = [u for u in plan.units if not u.optional] or plan.units
     typed = {pos: (syl, parts) for syl, parts, pos in plan.exact}
     found_as = variants_found(m, cand)
@@ -86,7 +91,7 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
     dfs = []
     for k, u in enumerate(units):
         held[k] = m.unit_matches(u, cand)
-        df = u.df
+        df = max(unit_df(snap, m, a) for a in u.alternatives)
         for pos in range(u.start, u.end):
             if pos in typed:
                 syl, parts = typed[pos]
@@ -96,7 +101,7 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
                     if start <= pos < end:
                         there |= variant
                 held[k] &= there
-                if not any(a.variant for a in u.alternatives):
+                if len(u.alternatives) == 1:
                     df = min(df, snap.df(exact, syl))
         dfs.append(df)
     concept = list(range(len(units)))  # unit -> its concept (the first unit of its word)
@@ -105,8 +110,6 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
                   if u.start >= 0 and sp.start < u.end and u.start < sp.end]
         if not inside:
             continue
-        for k in inside:
-            concept[k] = concept[inside[0]]
         whole = m.has([FIELDS[p][1] for p in sp.parts], sp.folded, cand)
         shingle = [p + "_sh" for p in sp.parts if p in ("title", "lead")]
         if shingle:
@@ -117,11 +120,27 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
         for (start, end), there in found_as:
             if start <= sp.start and sp.end <= end:
                 whole |= there
-        whole &= np.logical_and.reduce(held[inside], axis=0)  # a word is one concept
-        held[inside] = whole
-    n = max(snap.doc_count, 1)
-    weights = np.array([math.log(1 + n / (df + 1)) for df in dfs], dtype=np.float32)
-    total = float(weights.sum()) or 1.0
+        whole &= np.logical_and.reduce(held[inside], axis=0)  # the word is one concept
+        first = concept[inside[0]]
+        # Its df: the word's, or a variant unit's inside it (the variants are held too).
+        df = snap.df(WORD_FIELDS, sp.folded) or min(dfs[k] for k in inside)
+        for k in inside:
+            if any(a.variant for a in units[k].alternatives):
+                df = max(df, dfs[k])
+            held[k] = whole
+            concept[k] = first
+        dfs[first] = df
     firsts = sorted(set(concept))
-    share = held[firsts].sum(axis=0) / len(firsts)
-    return (weights @ held.astype(np.float32)) / total, share
+    n = max(snap.doc_count, 1)
+    weights = np.array([math.log(1 + n / (dfs[k] + 1)) for k in firsts], dtype=np.float32)
+    got = held[firsts].astype(np.float32)
+    cov = (weights @ got) / (float(weights.sum()) or 1.0)
+    return cov, len(firsts) - got.sum(axis=0), len(firsts)
+
+
+def unit_df(snap: Snapshot, m: Matcher, alt: Alt) -> int:
+    """Document frequency of one way a unit matches: its pyvi word when it is one, else its
+    rarest syllable (an upper bound of its phrase's)."""
+    if len(alt.words) == 1 and len(alt.syls) > 1:
+        return snap.df(WORD_FIELDS, fold(alt.words[0]))
+    return m.alt_df(alt)

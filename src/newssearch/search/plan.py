@@ -162,6 +162,8 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
     if not phrase:
         _add_spans(plan, toks, text, parts, base)
     abbreviated = set(optional)  # positions that need not stand whole: abbreviations, fillers
+    syl_toks = [t for t in toks if t.kind == "syl"]
+    words = [t for t in toks if t.kind in ("word", "comp")]
     whole = abbrev.find(syls, 0)
     if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
         # (a quoted abbreviation expansion is satisfied by any of its forms)
@@ -185,6 +187,9 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
             i += n
             continue
         other = None if phrase else variants.find(syls, i)
+        if other and intent.inside_longer_word(
+                words, syl_toks[i].startchar, syl_toks[i + other[0] - 1].endchar):
+            other = None  # (mỹ in mỹ_phẩm is no country)
         if other:
             n, typed, forms = other
             plan.units.append(Unit([Alt(typed, parts, words=form_words(typed)),

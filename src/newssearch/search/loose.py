@@ -25,7 +25,14 @@ import math
 import numpy as np
 
 from newssearch.index.snapshot import Snapshot
-from newssearch.search.matching import FIELDS, PARTIAL, Evaluation, Matcher, variants_found
+from newssearch.search.matching import (
+    FIELDS,
+    PARTIAL,
+    Evaluation,
+    Matcher,
+    variants_found,
+    word_here,
+)
 from newssearch.search.plan import Alt, QueryPlan
 from newssearch.search.scoring import Scorer
 from newssearch.search.topicvec import centroid_cosines
@@ -110,16 +117,7 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
                   if u.start >= 0 and sp.start < u.end and u.start < sp.end]
         if not inside:
             continue
-        whole = m.has([FIELDS[p][1] for p in sp.parts], sp.folded, cand)
-        shingle = [p + "_sh" for p in sp.parts if p in ("title", "lead")]
-        if shingle:
-            adjacent = np.ones(len(cand), dtype=bool)
-            for pair in sp.pairs:
-                adjacent &= m.has(shingle, pair, cand)
-            whole |= adjacent
-        for (start, end), there in found_as:
-            if start <= sp.start and sp.end <= end:
-                whole |= there
+        whole = word_here(m, sp, cand, found_as)
         whole &= np.logical_and.reduce(held[inside], axis=0)  # the word is one concept
         first = concept[inside[0]]
         # Its df: the word's, or a variant unit's inside it (the variants are held too).

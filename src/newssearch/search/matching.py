@@ -7,6 +7,7 @@ the survivors are scored. Work grows with the candidates, not with the corpus.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,22 +108,12 @@ class Matcher:
         whole = np.ones(len(cand), dtype=bool)
         found_as = variants_found(self, cand)
         for sp in self.whole_words():
-            folded = [FIELDS[p][1] for p in sp.parts]
-            here = self.has(folded, sp.folded, cand)
-            shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
-            if shingle:
-                adjacent = np.ones(len(cand), dtype=bool)
-                for pair in sp.pairs:
-                    adjacent &= self.has(shingle, pair, cand)
-                here |= adjacent
+            here = word_here(self, sp, cand, found_as)
             unsure = np.flatnonzero(whole & ~here)
             short = tuple(FIELDS[p][1] for p in sp.parts if p in POSITION_PARTS)
             if len(unsure) and short:
                 unsure = np.sort(unsure[np.argsort(-scores[unsure], kind="stable")[:POSITIONS_MAX]])
                 here[unsure] = phrase_among(self.snap, short, sp.syls, cand[unsure])
-            for (start, end), there in found_as:
-                if start <= sp.start and sp.end <= end:
-                    here |= there
             whole &= here
         exact = whole.copy()
         for syl, parts, pos in self.plan.exact:
@@ -264,6 +255,38 @@ def variants_found(m: Matcher, cand: np.ndarray) -> list[tuple[tuple[int, int], 
                 if alt.variant:
                     there |= m.alt_matches(alt, cand)
             out.append(((u.start, u.end), there))
+    return out
+
+
+def word_here(m: Matcher, sp: Span, cand: np.ndarray,
+              found_as: list[tuple[tuple[int, int], np.ndarray]]) -> np.ndarray:
+    """Where a word of the query stands whole, by the index's terms (no positions): as one
+    term, its pairs side by side in a title or lead, a variant standing for all of it, or the
+    word with a one-syllable variant in its place (giá heo -> giá lợn)."""
+    folded = [FIELDS[p][1] for p in sp.parts]
+    shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
+    here = np.zeros(len(cand), dtype=bool)
+    for syls in spellings(m.plan, sp):
+        here |= m.has(folded, "_".join(syls), cand)
+        if shingle:
+            adjacent = np.ones(len(cand), dtype=bool)
+            for a, b in itertools.pairwise(syls):
+                adjacent &= m.has(shingle, f"{a}_{b}", cand)
+            here |= adjacent
+    for (start, end), there in found_as:
+        if start <= sp.start and sp.end <= end:
+            here |= there
+    return here
+
+
+def spellings(plan: QueryPlan, sp: Span) -> list[tuple[str, ...]]:
+    """A word's folded syllables, and the same with a one-syllable variant of one of them."""
+    out = [sp.syls]
+    for u in plan.units:
+        if u.end - u.start == 1 and sp.start <= u.start < sp.end:
+            k = u.start - sp.start
+            out += [sp.syls[:k] + (fold(a.syls[0]),) + sp.syls[k + 1:]
+                    for a in u.alternatives if a.variant and len(a.syls) == 1]
     return out
 
 

@@ -113,7 +113,7 @@ def item_id(which: str, qid: str, doc_id: str) -> str:
     return hashlib.sha1(f"topical {which} {qid} {doc_id}".encode()).hexdigest()[:12]
 
 
-def pool(runs: list[Path], index: str, n: int) -> None:
+def pool(runs: list[Path], index: str, n: int, pool_dir: Path) -> None:
     """The ungraded pairs of the runs' top 10s, blind, for the assessor."""
     from newssearch.search import SearchEngine
 
@@ -137,9 +137,9 @@ def pool(runs: list[Path], index: str, n: int) -> None:
                 rows.append((iid, q["query"], q["topic"], " ".join(a.title.split()), text))
                 mapping.append((iid, which, q["qid"], doc_id))
     rows.sort()
-    POOL_DIR.mkdir(parents=True, exist_ok=True)
+    pool_dir.mkdir(parents=True, exist_ok=True)
     POOLS.mkdir(exist_ok=True)
-    out = POOL_DIR / f"topical-{n}.tsv"
+    out = pool_dir / f"topical-{n}.tsv"
     with open(out, "w", encoding="utf-8") as f:
         f.write(INSTRUCTIONS.format(n=n))
         f.writelines("\t".join(x.replace("\t", " ") for x in row) + "\n" for row in rows)
@@ -147,7 +147,7 @@ def pool(runs: list[Path], index: str, n: int) -> None:
         f.write("# item_id\tset\tqid\tdoc_id (runs: "
                 + ", ".join(p.name for p in runs) + ")\n")
         f.writelines("\t".join(m) + "\n" for m in sorted(mapping))
-    (POOL_DIR / f"topical-{n}.ready").touch()
+    (pool_dir / f"topical-{n}.ready").touch()
     print(f"{len(rows)} items written to {out} (map: bench/pools/topical-{n}.map.tsv)")
 
 
@@ -161,14 +161,14 @@ HEADER = """\
 """
 
 
-def merge(n: int) -> None:
+def merge(n: int, pool_dir: Path) -> None:
     """Add the assessor's grades of pool ``n`` to the judgments files."""
     mapping = {}
     for line in (POOLS / f"topical-{n}.map.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             iid, which, qid, doc_id = line.split("\t")
             mapping[iid] = (which, qid, doc_id)
-    graded = POOL_DIR / f"topical-{n}.graded.tsv"
+    graded = pool_dir / f"topical-{n}.graded.tsv"
     added = {w: 0 for w in SETS}
     new: dict[str, list[str]] = {w: [] for w in SETS}
     for line in graded.read_text(encoding="utf-8").splitlines():
@@ -235,6 +235,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--runs", type=Path, nargs="*", default=[])
     ap.add_argument("--n", type=int)
+    ap.add_argument("--pool-dir", type=Path, default=POOL_DIR,
+                    help="where pools and the assessor's grades are (default /work/pool)")
     ap.add_argument("--per-query", action="store_true")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a RankingConfig weight to try (run)")
@@ -242,9 +244,9 @@ def main() -> None:
     if args.command == "run":
         run(args.system, args.index, args.out, args.set)
     elif args.command == "pool":
-        pool(args.runs, args.index, args.n)
+        pool(args.runs, args.index, args.n, args.pool_dir)
     elif args.command == "merge":
-        merge(args.n)
+        merge(args.n, args.pool_dir)
     else:
         score(args.runs, args.per_query)
 

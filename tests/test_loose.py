@@ -17,8 +17,19 @@ def ids(engine: SearchEngine, q: str, **kw) -> list[str]:
     return [h.article.id for h in res.hits]
 
 
-def test_phong_tho_lists_only_its_article(search_engine):
-    res = search_engine.search("phong tho")
+@pytest.fixture(scope="module")
+def vectors_engine(sample_vectors_index):
+    """The sample with its topic vectors: the closeness test on top of coverage."""
+    return SearchEngine(sample_vectors_index)
+
+
+@pytest.fixture(params=["coverage", "vectors"])
+def engine(request, search_engine, vectors_engine):
+    return search_engine if request.param == "coverage" else vectors_engine
+
+
+def test_phong_tho_lists_only_its_article(engine):
+    res = engine.search("phong tho")
     assert res.total == 1 and res.hits[0].article.title.startswith(
         "Huyện Phong Thổ")
     assert not any(h.related for h in res.hits)  # no "phòng ... thơ" below it
@@ -29,9 +40,9 @@ def test_phong_tho_lists_only_its_article(search_engine):
     ("tại sao bitcoin tăng giá", "bitcoin tăng giá"),
     ("giá vàng tăng như thế nào", "giá vàng tăng"),
 ])
-def test_a_question_finds_what_its_keywords_find(search_engine, question, keywords):
-    plain = ids(search_engine, keywords)
-    asked = ids(search_engine, question)
+def test_a_question_finds_what_its_keywords_find(engine, question, keywords):
+    plain = ids(engine, keywords)
+    asked = ids(engine, question)
     assert plain and asked[0] == plain[0]
 
 
@@ -39,11 +50,11 @@ def test_a_question_finds_what_its_keywords_find(search_engine, question, keywor
     ("tự tử", "tự sát", "dantri-news_health_020"),  # prints "tự tử" only
     ("tự sát", "tự tử", "dantri-news_world_005"),  # prints "tự sát" only
 ])
-def test_a_synonym_finds_what_the_word_finds_both_ways(search_engine, typed, other, article):
-    assert article in ids(search_engine, typed)
-    assert article in ids(search_engine, other)
+def test_a_synonym_finds_what_the_word_finds_both_ways(engine, typed, other, article):
+    assert article in ids(engine, typed)
+    assert article in ids(engine, other)
     # ... weighted below the word typed: the article printing it comes first
-    assert ids(search_engine, typed)[0] == article
+    assert ids(engine, typed)[0] == article
 
 
 def test_looser_matches_come_after_the_best_tier_and_are_counted(search_engine):

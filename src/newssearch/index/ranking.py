@@ -29,9 +29,9 @@ class RankingConfig:
     optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus
     # Looser matches listed after the best tier when it is short (search/loose.py):
     loose_below: int = 100  # only when the best tier has fewer documents than this
-    loose_coverage: float = 0.6  # idf-weighted share of the query's concepts, held whole
+    loose_coverage: float = 0.5  # idf-weighted share of the query's concepts, held whole
     loose_miss_per: int = 3  # concepts missed: one per this many (and at least one)
-    loose_min_cosine: float = 0.3  # topic-vector cosine with the best tier's centroid
+    loose_min_cosine: float = 0.5  # topic-vector cosine with the best tier's centroid
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
     prf_top_n: int = 50  # ... of this many (search/topicvec.py)

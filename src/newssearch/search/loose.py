@@ -90,7 +90,7 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
     A concept is a word of the query (held only where it stands whole with all its
     syllables, or a variant of it stands; weighted by the word's document frequency) or a
     unit outside its words (held with its accents as typed, for an accented query); optional
-    words are left out."""
+    words are left out, and a concept of stopwords only weighs ``stopword_weight``."""
     units = [u for u in plan.units if not u.optional] or plan.units
     typed = {pos: (syl, parts) for syl, parts, pos in plan.exact}
     found_as = variants_found(m, cand)
@@ -130,7 +130,12 @@ def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,
         dfs[first] = df
     firsts = sorted(set(concept))
     n = max(snap.doc_count, 1)
-    weights = np.array([math.log(1 + n / (dfs[k] + 1)) for k in firsts], dtype=np.float32)
+    # A concept of stopwords only (giảm mạnh) weighs as stopwords score.
+    light = {k: all(units[j].stop for j in range(len(units)) if concept[j] == k)
+             for k in firsts}
+    weights = np.array([math.log(1 + n / (dfs[k] + 1))
+                        * (snap.config.stopword_weight if light[k] else 1.0) for k in firsts],
+                       dtype=np.float32)
     got = held[firsts].astype(np.float32)
     cov = (weights @ got) / (float(weights.sum()) or 1.0)
     return cov, len(firsts) - got.sum(axis=0), len(firsts)

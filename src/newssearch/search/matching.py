@@ -125,8 +125,7 @@ class Matcher:
         return np.where(exact, EXACT, np.where(whole, WHOLE, ALL)).astype(np.int8)
 
     def alt_df(self, alt: Alt) -> int:
-        folded = [FIELDS[part][1] for part in alt.parts]
-        return min((self.snap.df(folded, fold(s)) for s in alt.syls), default=0)
+        return min((self.snap.df(alt.fields(), alt.term(s)) for s in alt.syls), default=0)
 
     def has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""
@@ -141,17 +140,17 @@ class Matcher:
                     syllables_found: np.ndarray | None = None) -> np.ndarray:
         """Where an alternative matches; ``syllables_found`` saves the syllable lookups when
         the caller already knows where all its syllables are."""
-        fields = [FIELDS[p][1] for p in alt.parts]
+        fields = alt.fields()
         if syllables_found is not None:
             m = syllables_found.copy()
         else:
             m = np.ones(len(cand), dtype=bool)
             for s in alt.syls:
-                m &= self.has(fields, fold(s), cand)
+                m &= self.has(fields, alt.term(s), cand)
         for w in alt.words:
-            m &= self.has(fields, fold(w), cand)
+            m &= self.has(fields, alt.term(w), cand)
         if alt.phrase:
-            ph = Phrase(alt.syls, alt.parts, self.plan.accented)
+            ph = Phrase(alt.syls, alt.parts, self.plan.accented or alt.accents)
             m &= phrase_among(self.snap, *ph.terms(), cand)
         return m
 
@@ -171,9 +170,9 @@ class Matcher:
         unit = np.zeros(n, dtype=bool)
         for alt in u.alternatives:
             match = None
-            for term in [*(fold(s) for s in alt.syls), *(fold(w) for w in alt.words)]:
+            for term in [*map(alt.term, alt.syls), *map(alt.term, alt.words)]:
                 here = np.zeros(n, dtype=bool)
-                for f in (FIELDS[p][1] for p in alt.parts):
+                for f in alt.fields():
                     p = self.snap.postings(f, term)
                     if p is not None:
                         p.mark(here, True)
@@ -181,7 +180,8 @@ class Matcher:
             if match is None:
                 continue
             if alt.phrase:
-                match &= self.phrase_mask(Phrase(alt.syls, alt.parts, self.plan.accented))
+                match &= self.phrase_mask(Phrase(alt.syls, alt.parts,
+                                                 self.plan.accented or alt.accents))
             unit |= match
         return np.flatnonzero(unit).astype(np.int32)  # the postings' dtype (see Postings.weights)
 

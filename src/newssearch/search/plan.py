@@ -34,6 +34,20 @@ class Alt:
     weight: float = 1.0  # below 1 for guesses (a typo's neighbours)
     variant: bool = False  # another word for the one typed (search/variants.py): scored lower
 
+    @property
+    def accents(self) -> bool:
+        """Matched with its accents (exact fields): a variant is a word of the table, as
+        written there (lợn is not lớn), unless the table writes it without any."""
+        return self.variant and not all(is_folded(s) for s in self.syls)
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields it is matched in."""
+        return tuple(FIELDS[p][0 if self.accents else 1] for p in self.parts)
+
+    def term(self, text: str) -> str:
+        """A syllable or word of it as those fields hold it."""
+        return text if self.accents else fold(text)
+
 
 @dataclass(eq=False)
 class Unit:

@@ -78,8 +78,13 @@ class Scorer:
         fold_w = np.float32(self.cfg.folded_weight_accented if accented else 1.0)
         for alt in u.alternatives:
             score = np.zeros(len(cand), dtype=np.float32)
-            found = np.ones(len(cand), dtype=bool)  # every syllable in some folded field
+            found = np.ones(len(cand), dtype=bool)  # every syllable in some (folded) field
             for s in alt.syls:
+                if alt.accents:  # a variant, as the table writes it
+                    g, here = self.bm25f(list(alt.fields()), alt.parts, s, cand)
+                    score += g * np.float32(1 + fold_w if accented else 1)
+                    found &= here
+                    continue
                 g, here = self.bm25f([FIELDS[p][1] for p in alt.parts], alt.parts, fold(s), cand)
                 score += g * fold_w
                 found &= here

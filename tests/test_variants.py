@@ -18,6 +18,7 @@ def forms(q: str) -> list[list[tuple[str, ...]]]:
 
 @pytest.mark.parametrize("a, b", [
     (("đậu", "xe"), ("đỗ", "xe")), (("heo",), ("lợn",)), (("trái", "cây"), ("hoa", "quả")),
+    (("trồng", "bắp"), ("trồng", "ngô")),
     (("bầu", "đức"), ("đoàn", "nguyên", "đức")),
 ])
 def test_matched_both_ways(a, b):
@@ -50,3 +51,9 @@ def test_quoted_text_has_no_variants():
 
 def test_no_variants_for_unlisted_words():
     assert variants.find(["phong", "thổ"], 0) is None
+
+
+def test_one_syllable_typed_without_its_accents_has_no_variants():
+    assert variants.find(["my", "tam"], 0) is None  # Mỹ Tâm, or mỳ ...
+    assert variants.find(["lon"], 0) is None  # lợn, or lớn
+    assert ("lợn",) in variants.find(["heo"], 0)[2]  # heo has no accents to drop

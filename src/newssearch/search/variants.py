@@ -27,11 +27,14 @@ def table() -> Abbreviations:
 def find(syllables: list[str], start: int) -> tuple[int, Form, tuple[Form, ...]] | None:
     """The longest form starting at ``syllables[start]``: (syllables covered, the form as
     typed, the group's other forms), or None. A form that only differs from the typed one
-    by accents is the typed word itself, not another."""
+    by accents is the typed word itself, not another. One syllable typed without the accents
+    its table form has is too ambiguous to stand for it (``my`` may be ``Mỹ`` or ``mỳ``)."""
     t = table()
     for n in range(min(t.longest, len(syllables) - start), 0, -1):
         typed = tuple(syllables[start:start + n])
         alts = t.alternatives.get(typed)
+        if alts and n == 1 and typed not in alts:
+            continue
         if alts:
             key = tuple(fold(s) for s in typed)
             others = tuple(f for f in alts if tuple(fold(s) for s in f) != key)

@@ -15,7 +15,10 @@ topic vectors, its cosine with the centroid of the best tier's first articles mu
 bench/topical_eval.py; see docs/search.md#topical.
 
 Only when the best tier holds fewer than ``loose_below`` documents (bounded work; a large
-best tier already fills the pages). Listed after the best tier, each hit with its own tier.
+best tier already fills the pages) and the query has at most ``loose_max_units`` units that
+are no stopwords (a topic is a few words; a pasted headline names one article, and widening
+it would cost a known-item search 50 % more time). Listed after the best tier, each hit with
+its own tier.
 """
 
 from __future__ import annotations
@@ -49,17 +52,15 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     best = np.flatnonzero(ev.mask)
     if not len(best) or len(best) >= cfg.loose_below:
         return ev
+    if sum(not u.stop for u in plan.units) > cfg.loose_max_units:
+        return ev  # a pasted headline or sentence: its best tier is the article it names
     m: Matcher = ev.matcher
-    cand, _ = m.any_unit_docs(ev.base)
-    cand = cand[~ev.mask[cand]]
+    cand = likely(snap, m, plan, ev.base & ~ev.mask)
     if not len(cand):
         return ev
     cov, missing, n_concepts = coverage(snap, m, plan, cand)
     keep = (cov >= cfg.loose_coverage) & (missing <= max(1, n_concepts // cfg.loose_miss_per))
     cand, cov = cand[keep], cov[keep]
-    if len(cand) > cfg.relaxed_score_max:  # bounded work: the best covered
-        top = np.sort(np.argsort(-cov, kind="stable")[: cfg.relaxed_score_max])
-        cand, cov = cand[top], cov[top]
     if not len(cand):
         return ev
     cos = centroid_cosines(snap, best, ev.scores[best], cand, cfg.centroid_k)
@@ -80,6 +81,27 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     mask = ev.mask.copy()
     mask[cand] = True
     return Evaluation(total, mask, ev.tier, None, base=ev.base, matcher=m, loose=loose)
+
+
+def likely(snap: Snapshot, m: Matcher, plan: QueryPlan, allowed: np.ndarray) -> np.ndarray:
+    """The candidates worth the coverage test (sorted docnums), from one dense pass over the
+    units' postings: their idf-weighted share of the query's units (syllables, without
+    wholeness) must reach ``loose_coverage``, and only the ``loose_candidates`` best are kept
+    (bounded work: a long query's units are in most of the corpus)."""
+    cfg = snap.config
+    units = [u for u in plan.units if not u.optional] or plan.units
+    n = max(snap.doc_count, 1)
+    share = np.zeros(snap.n, dtype=np.float32)
+    total = 0.0
+    for u in units:
+        w = math.log(1 + n / (u.df + 1)) * (cfg.stopword_weight if u.stop else 1.0)
+        share[m.unit_docs(u)] += np.float32(w)
+        total += w
+    share[~allowed] = 0
+    cand = np.flatnonzero(share >= np.float32(cfg.loose_coverage * total))
+    if len(cand) > cfg.loose_candidates:
+        cand = np.sort(cand[np.argsort(-share[cand], kind="stable")[: cfg.loose_candidates]])
+    return cand.astype(np.int32)
 
 
 def coverage(snap: Snapshot, m: Matcher, plan: QueryPlan,

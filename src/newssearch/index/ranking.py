@@ -34,6 +34,7 @@ class RankingConfig:
     loose_candidates: int = 1000  # bounded work: the likeliest tested (by unit coverage)
     loose_miss_per: int = 3  # concepts missed: one per this many (and at least one)
     loose_min_cosine: float = 0.5  # topic-vector cosine with the best tier's centroid
+    loose_cosine_weight: float = 0.0  # that cosine mixed into their order
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
     prf_top_n: int = 50  # ... of this many (search/topicvec.py)

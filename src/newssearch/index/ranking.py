@@ -29,11 +29,15 @@ class RankingConfig:
     optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus
     # Looser matches listed after the best tier when it is short (search/loose.py):
     loose_below: int = 100  # only when the best tier has fewer documents than this
-    loose_coverage: float = 0.5  # idf-weighted share of the query's concepts, held whole
     loose_max_units: int = 8  # ... and only for queries of at most this many units (no stopwords)
     loose_candidates: int = 1000  # bounded work: the likeliest tested (by unit coverage)
-    loose_miss_per: int = 3  # concepts missed: one per this many (and at least one)
-    loose_min_cosine: float = 0.5  # topic-vector cosine with the best tier's centroid
+    # with topic vectors: coverage, cosine with the best tier's centroid, and their sum
+    loose_min_coverage: float = 0.3  # idf-weighted share of the query's concepts, held whole
+    loose_min_cosine: float = 0.5
+    loose_closeness: float = 1.1
+    # without: coverage, and concepts missed (one per this many, and at least one)
+    loose_coverage: float = 0.5
+    loose_miss_per: int = 3
     loose_cosine_weight: float = 0.0  # that cosine mixed into their order
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks

@@ -5,14 +5,16 @@ gây ngập đường phố TP.HCM``: 3), while many more are about the same thi
 Listing only the best tier ends the page there; listing every partial match buries the page
 in articles that share a word and nothing else (``phong tho`` -> ``phòng ... thơ``).
 
-The test, for a document outside the best tier: its *coverage* of the query's concepts (a
-word of the query, held where it stands whole or a variant of it does, or a syllable outside
-the words, held with its accents as typed when the query has accents; optional words left
-out) must reach ``RankingConfig.loose_coverage`` weighted by idf, and it may miss one concept
-in ``loose_miss_per`` (at least one); and, when the build has
-topic vectors, its cosine with the centroid of the best tier's first articles must reach
-``loose_min_cosine`` (closeness in topic, not only in words). Measured in
-bench/topical_eval.py; see docs/search.md#topical.
+The test, for a document outside the best tier, combines its *coverage* of the query's
+concepts (a word of the query, held where it stands whole or a variant of it does, or a
+syllable outside the words, held with its accents as typed when the query has accents;
+optional words left out; idf-weighted) and, when the build has topic vectors, its *cosine*
+with the centroid of the best tier's first articles (closeness in topic, not only in words):
+coverage >= ``loose_min_coverage``, cosine >= ``loose_min_cosine`` and their sum >=
+``loose_closeness``, so an article very close in topic needs fewer of the words. Without
+vectors: coverage >= ``loose_coverage`` and at most one concept in ``loose_miss_per`` missed.
+The thresholds come from the blind grades of the articles outside the best tier
+(docs/relevance.md#issue-20); see docs/search.md#topical.
 
 Only when the best tier holds fewer than ``loose_below`` documents (bounded work; a large
 best tier already fills the pages) and the query has at most ``loose_max_units`` units that
@@ -59,14 +61,14 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     if not len(cand):
         return ev
     cov, missing, n_concepts = coverage(snap, m, plan, cand)
-    keep = (cov >= cfg.loose_coverage) & (missing <= max(1, n_concepts // cfg.loose_miss_per))
-    cand, cov = cand[keep], cov[keep]
-    if not len(cand):
-        return ev
     cos = centroid_cosines(snap, best, ev.scores[best], cand, cfg.centroid_k)
-    if cos is not None:
-        keep = cos >= cfg.loose_min_cosine
-        cand, cov, cos = cand[keep], cov[keep], cos[keep]
+    if cos is None:  # words alone: most of the concepts, missing few
+        keep = (cov >= cfg.loose_coverage) & (missing <= max(1, n_concepts // cfg.loose_miss_per))
+    else:  # closer in topic, fewer of the words needed
+        keep = ((cov >= cfg.loose_min_coverage) & (cos >= cfg.loose_min_cosine)
+                & (cov + cos >= cfg.loose_closeness))
+        cos = cos[keep]
+    cand, cov = cand[keep], cov[keep]
     if not len(cand):
         return ev
     scores = Scorer(snap, plan, m.alt_matches).score(cand, False) * cov.astype(np.float32)
@@ -90,8 +92,8 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
 def likely(snap: Snapshot, m: Matcher, plan: QueryPlan, allowed: np.ndarray) -> np.ndarray:
     """The candidates worth the coverage test (sorted docnums), from one dense pass over the
     units' postings: their idf-weighted share of the query's units (syllables, without
-    wholeness) must reach ``loose_coverage``, and only the ``loose_candidates`` best are kept
-    (bounded work: a long query's units are in most of the corpus)."""
+    wholeness) must reach ``loose_min_coverage``, and only the ``loose_candidates`` best are
+    kept (bounded work: a long query's units are in most of the corpus)."""
     cfg = snap.config
     units = [u for u in plan.units if not u.optional] or plan.units
     n = max(snap.doc_count, 1)
@@ -102,7 +104,7 @@ def likely(snap: Snapshot, m: Matcher, plan: QueryPlan, allowed: np.ndarray) -> 
         share[m.unit_docs(u)] += np.float32(w)
         total += w
     share[~allowed] = 0
-    cand = np.flatnonzero(share >= np.float32(cfg.loose_coverage * total))
+    cand = np.flatnonzero(share >= np.float32(cfg.loose_min_coverage * total))
     if len(cand) > cfg.loose_candidates:
         cand = np.sort(cand[np.argsort(-share[cand], kind="stable")[: cfg.loose_candidates]])
     return cand.astype(np.int32)

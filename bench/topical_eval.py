@@ -4,6 +4,7 @@
     python bench/topical_eval.py pool  --runs RUN... --index DIR --n N     # /work/pool/...
     python bench/topical_eval.py merge --n N                               # grades -> bench/
     python bench/topical_eval.py score --runs RUN...                       # the figures
+    python bench/topical_eval.py closeness --index DIR          # the looser-match test, graded
 
 Sets: ``1`` is bench/topical_queries.jsonl (30 queries), ``2`` bench/topical2_queries.jsonl
 (50, written before any result was seen). A run file holds, per query of both sets, the top 10
@@ -227,9 +228,61 @@ def score(runs: list[Path], per_query: bool) -> None:
                   f"| {ungraded} |")
 
 
+def closeness(index: str) -> None:
+    """How the looser-match test's two signals (search/loose.py) agree with the grades: every
+    graded article outside a query's best tier, by coverage and topic cosine, and the share
+    on topic (2) and at least partly (>= 1) of those a rule would list."""
+    import numpy as np
+
+    from newssearch.search import SearchEngine
+    from newssearch.search.loose import coverage
+    from newssearch.search.matching import evaluate
+    from newssearch.search.plan import build_plan
+    from newssearch.search.querylang import Filters, parse
+    from newssearch.search.topicvec import centroid_cosines
+
+    snap = SearchEngine(index).snapshot()
+    rows = []  # (grade, coverage, cosine)
+    for which in SETS:
+        grades = load_grades(which)
+        for q in load_queries(which):
+            pq = parse(q["query"])
+            plan = build_plan(pq, snap.config.max_units)
+            ev = evaluate(snap, pq, plan, Filters())
+            best = np.flatnonzero(ev.mask)
+            graded = {snap.docnum(d): g for (qid, d), g in grades.items() if qid == q["qid"]}
+            cand = np.array(sorted(d for d in graded if d is not None and not ev.mask[d]),
+                            dtype=np.int32)
+            if ev.matcher is None or not len(best) or not len(cand):
+                continue
+            cov = coverage(snap, ev.matcher, plan, cand)[0]
+            cos = centroid_cosines(snap, best, ev.scores[best], cand, snap.config.centroid_k)
+            rows += [(graded[int(d)], float(a), float(b)) for d, a, b in zip(cand, cov, cos)]
+    cfg = snap.config
+    rules = {
+        "every graded article outside the best tier": lambda c, t: True,
+        "cosine < 0.5": lambda c, t: t < 0.5,
+        "cosine >= 0.5": lambda c, t: t >= 0.5,
+        "cosine >= 0.7": lambda c, t: t >= 0.7,
+        "coverage >= 0.5, cosine >= 0.5": lambda c, t: c >= 0.5 and t >= 0.5,
+        **{f"coverage >= 0.3, cosine >= 0.5, sum >= {x}": (
+            lambda c, t, x=x: c >= 0.3 and t >= 0.5 and c + t >= x) for x in (1.0, 1.1, 1.2)},
+        f"shipped (coverage >= {cfg.loose_min_coverage}, cosine >= {cfg.loose_min_cosine}, "
+        f"sum >= {cfg.loose_closeness})": lambda c, t: (
+            c >= cfg.loose_min_coverage and t >= cfg.loose_min_cosine
+            and c + t >= cfg.loose_closeness),
+    }
+    print("| articles listed by | n | on topic | at least partly |\n|---|---|---|---|")
+    for name, rule in rules.items():
+        sel = [g for g, c, t in rows if rule(c, t)]
+        if sel:
+            print(f"| {name} | {len(sel)} | {sum(g == 2 for g in sel) / len(sel):.2f} | "
+                  f"{sum(g >= 1 for g in sel) / len(sel):.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["run", "pool", "merge", "score"])
+    ap.add_argument("command", choices=["run", "pool", "merge", "score", "closeness"])
     ap.add_argument("--system", choices=["ours", "bm25"], default="ours")
     ap.add_argument("--index", default="/work/nsbench/full-old")
     ap.add_argument("--out", type=Path)
@@ -247,6 +300,8 @@ def main() -> None:
         pool(args.runs, args.index, args.n, args.pool_dir)
     elif args.command == "merge":
         merge(args.n, args.pool_dir)
+    elif args.command == "closeness":
+        closeness(args.index)
     else:
         score(args.runs, args.per_query)
 

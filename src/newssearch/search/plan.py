@@ -206,8 +206,8 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
             other = None  # (mỹ in mỹ_phẩm is no country)
         if other:
             n, typed, forms = other
-            plan.units.append(Unit([form_alt(typed, parts, False),
-                                    *(form_alt(f, parts, True) for f in forms)],
+            # The typed form as any other words typed (its wholeness: the spans, as before).
+            plan.units.append(Unit([Alt(typed, parts), *(variant_alt(f, parts) for f in forms)],
                                    start=base + i, end=base + i + n))
             plan.exact += [(s, parts, base + i + k) for k, s in enumerate(typed)
                            if s not in stops and not is_folded(s)]
@@ -260,13 +260,11 @@ def _add_spans(plan: QueryPlan, toks: list, text: str, parts: tuple[str, ...],
                                    False))
 
 
-def form_alt(form: tuple[str, ...], parts: tuple[str, ...], variant: bool) -> Alt:
-    """A form of a synonym group, as typed or another, matched whole: as its pyvi word when
-    it is one, else its syllables side by side (``thuốc lá điện tử`` is one thing, not
-    ``thuốc lá`` here and ``điện tử`` there)."""
+def variant_alt(form: tuple[str, ...], parts: tuple[str, ...]) -> Alt:
+    """Another word for the typed one, matched whole: as its pyvi word when it is one, else
+    its syllables side by side."""
     words = form_words(form)
-    return Alt(form, parts, phrase=len(form) > 1 and len(words) != 1, words=words,
-               variant=variant)
+    return Alt(form, parts, phrase=len(form) > 1 and len(words) != 1, words=words, variant=True)
 
 
 def syllables_of(text: str) -> tuple[str, ...]:

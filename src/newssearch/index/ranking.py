@@ -24,6 +24,7 @@ class RankingConfig:
     stopword_weight: float = 0.3
     word_bonus: float = 1.0  # a multi-syllable word matched as one term
     shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
+    head_weight: float = 0.0  # x (1 + this * share of the query's units in title or lead)
     typo_weight: float = 0.7  # a typo's neighbours, against the syllable as typed
     synonym_weight: float = 0.8  # a synonym or alias of the words typed (search/variants.py)
     optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus
@@ -41,6 +42,7 @@ class RankingConfig:
     loose_cosine_weight: float = 0.0  # that cosine mixed into their order
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
+    stray_cosine: float = 0.0  # ... and those below this cosine moved after the others
     prf_top_n: int = 50  # ... of this many (search/topicvec.py)
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score

@@ -8,6 +8,7 @@ the query add bonuses scored the same way, so every part of a score is on one sc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +19,7 @@ from newssearch.index.snapshot import Snapshot
 from newssearch.search.plan import FIELDS, Alt, QueryPlan, Unit
 from newssearch.text.analysis import fold
 
+HEAD_PARTS = ("title", "lead")
 AltMatches = Callable[[Alt, np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -44,7 +46,35 @@ class Scorer:
         if relaxed:
             # Coordination: documents matching more of the query come first.
             scores *= ((count + 1) / (len(self.plan.units) + 1)) ** 2
+        if self.cfg.head_weight > 0:
+            scores *= 1 + np.float32(self.cfg.head_weight) * self.head_share(cand)
         return scores
+
+    def head_share(self, cand: np.ndarray) -> np.ndarray:
+        """The idf-weighted share of the query's units (optional words left out, stopwords
+        light) that the title or lead holds (any form): an article is about what its head
+        says; the words of a topic scattered in a long body are a weaker sign."""
+        units = [u for u in self.plan.units if not u.optional] or self.plan.units
+        n = max(self.snap.doc_count, 1)
+        got = np.zeros(len(cand), dtype=np.float32)
+        total = 0.0
+        for u in units:
+            w = math.log(1 + n / (u.df + 1)) * (self.cfg.stopword_weight if u.stop else 1.0)
+            here = np.zeros(len(cand), dtype=bool)
+            for alt in u.alternatives:
+                fields = [f for f, p in zip(alt.fields(), alt.parts) if p in HEAD_PARTS]
+                there = np.ones(len(cand), dtype=bool)
+                for syl in alt.syls:
+                    p_here = np.zeros(len(cand), dtype=bool)
+                    for f in fields:
+                        p = self.snap.postings(f, alt.term(syl))
+                        if p is not None:
+                            p_here |= p.contains(cand)
+                    there &= p_here
+                here |= there
+            got += np.float32(w) * here
+            total += w
+        return got / np.float32(total or 1.0)
 
     def bm25f(self, fields: list[str], parts: tuple[str, ...], term: str,
               cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,6 @@ class RankingConfig:
     loose_cosine_weight: float = 0.0  # that cosine mixed into their order
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
-    stray_cosine: float = 0.0  # ... and those below this cosine moved after the others
     prf_top_n: int = 50  # ... of this many (search/topicvec.py)
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score

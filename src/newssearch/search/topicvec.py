@@ -35,12 +35,13 @@ def centroid_cosines(snap: Snapshot, docs: np.ndarray, scores: np.ndarray, cand:
 
 
 def rerank(snap: Snapshot, scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Scores with the ``prf_top_n`` best of ``docs`` reordered by their closeness to the
-    centroid of the ``centroid_k`` best: mixed into their score (``prf_weight``), and the
-    strays below ``stray_cosine`` moved after the others (kept in their order). The reordered
-    ones stay above the rest. Unchanged without vectors, weight or threshold."""
+    """Scores with the ``prf_top_n`` best of ``docs`` reordered by their score mixed with their
+    closeness to the centroid of the ``centroid_k`` best (``prf_weight``): articles about the
+    subject most of the first results share move up, strays that hold the words move down.
+    The reordered ones stay above the rest. Unchanged without vectors or weight (the shipped
+    weight is 0: measured in docs/relevance.md#issue-20, it costs known-item searches)."""
     cfg = snap.config
-    if (cfg.prf_weight <= 0 and cfg.stray_cosine <= 0) or len(docs) < 2:
+    if cfg.prf_weight <= 0 or len(docs) < 2:
         return scores
     top = docs[np.argsort(-scores[docs], kind="stable")[: cfg.prf_top_n]]
     cos = centroid_cosines(snap, top, scores[top], top, cfg.centroid_k)
@@ -51,7 +52,6 @@ def rerank(snap: Snapshot, scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
     if best <= 0:
         return scores
     mixed = (1 - cfg.prf_weight) * s / best + cfg.prf_weight * np.maximum(cos, 0)
-    mixed += (cos >= cfg.stray_cosine)  # (1 lifts the close ones above every stray)
     out = scores.copy()
     out[top] = np.float32(floor) + np.float32(best) * mixed.astype(np.float32) + np.float32(1e-3)
     return out

@@ -24,7 +24,7 @@ class RankingConfig:
     stopword_weight: float = 0.3
     word_bonus: float = 1.0  # a multi-syllable word matched as one term
     shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
-    head_weight: float = 0.0  # x (1 + this * share of the query's units in title or lead)
+    head_weight: float = 0.5  # x (1 + this * share of the query's units in title or lead)
     typo_weight: float = 0.7  # a typo's neighbours, against the syllable as typed
     synonym_weight: float = 0.8  # a synonym or alias of the words typed (search/variants.py)
     optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus

@@ -351,3 +351,14 @@ def test_vietnamese_display_formats():
     assert fmt.datetime_vi("2021-04-20T08:30:00+07:00") == "20/04/2021 08:30"
     assert fmt.datetime_vi("2021-04-20T00:00:00+07:00") == "20/04/2021"
     assert fmt.date_vi(None) == "" and fmt.seconds_vi(5.0) == "0,005 giây"
+
+
+def test_looser_matches_under_their_heading_with_ranks_going_on(client):
+    page = client.get("/?q=" + quote("ô tô điện")).get_data(as_text=True)
+    before, sep, after = page.partition('<h2 class="related-head">Kết quả liên quan khác</h2>')
+    assert sep and hit_blocks(before) and hit_blocks(after)
+    start = re.search(r'<ol class="hits related" start="(\d+)">', after)
+    assert start and int(start.group(1)) == len(hit_blocks(before)) + 1
+    assert total_of(page) == len(hit_blocks(page))  # what is listed is what is counted
+    # one exact match only: no heading
+    assert "related-head" not in client.get("/?q=phong+tho").get_data(as_text=True)

@@ -39,7 +39,6 @@ class RankingConfig:
     # without: coverage, and concepts missed (one per this many, and at least one)
     loose_coverage: float = 0.5
     loose_miss_per: int = 3
-    loose_cosine_weight: float = 0.0  # that cosine mixed into their order
     centroid_k: int = 10  # best-ranked articles the topic centroid is made of
     prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
     prf_top_n: int = 50  # ... of this many (search/topicvec.py)

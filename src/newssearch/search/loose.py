@@ -67,15 +67,10 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     else:  # closer in topic, fewer of the words needed
         keep = ((cov >= cfg.loose_min_coverage) & (cos >= cfg.loose_min_cosine)
                 & (cov + cos >= cfg.loose_closeness))
-        cos = cos[keep]
     cand, cov = cand[keep], cov[keep]
     if not len(cand):
         return ev
     scores = Scorer(snap, plan, m.alt_matches).score(cand, False) * cov.astype(np.float32)
-    if cos is not None and cfg.loose_cosine_weight > 0:  # closest in topic first
-        top = float(scores.max()) or 1.0
-        w = np.float32(cfg.loose_cosine_weight)
-        scores = top * ((1 - w) * scores / top + w * cos.astype(np.float32))
     loose = np.full(snap.n, -1, dtype=np.int8)
     loose[cand] = PARTIAL
     if ev.full is not None and len(ev.full):

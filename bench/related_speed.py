@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from web_load import LUA, wait_ready, wrk
 
+from newssearch.index.vectors import TopicVectors
 from newssearch.related.config import RelatedConfig
 from newssearch.related.engine import RelatedRequest, SeedText, related
-from newssearch.related.vectors import TopicVectors
 from newssearch.search import SearchEngine
 from newssearch.search.duplicates import DuplicateIndex
 from newssearch.web.serve import gunicorn_argv

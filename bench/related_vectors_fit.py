@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
+from newssearch.index.vectors import TopicVectors
 from newssearch.related.fit import VectorConfig, fit_vectors
-from newssearch.related.vectors import TopicVectors
 from newssearch.search import SearchEngine
 
 

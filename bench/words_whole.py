@@ -8,8 +8,8 @@ searches ``có thể``). Each is searched as typed with accents (``bóng đá``)
 (``bong da``), by relevance and by newest, top 10, no snippets or facets. A hit holds the word
 whole when the word's syllables stand next to each other (only spaces or a hyphen between
 them), in either accent form, in its title, lead, a caption or a body paragraph, or when it
-prints another form of the word (an abbreviation or loanword spelling the search matches for it:
-``ôtô`` for ``ô tô``): ``vắng bóng người … đá`` does not count. Prints the share per sort order and accent form and
+prints another form of the word (an abbreviation, loanword spelling or synonym the search
+matches for it: ``ôtô`` or ``xe hơi`` for ``ô tô``): ``vắng bóng người … đá`` does not count. Prints the share per sort order and accent form and
 the words with the lowest share, so the failures can be read. Asserts nothing.
 """
 
@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from newssearch.model import Article
-from newssearch.search import SearchEngine
+from newssearch.search import SearchEngine, variants
 from newssearch.text import abbrev
 from newssearch.text.analysis import analyze, fold, stopwords
 
@@ -60,10 +60,14 @@ def holds_whole(text: str, word: tuple[str, ...]) -> bool:
 
 def forms_of(word: str) -> list[tuple[str, ...]]:
     """The word's folded syllables, and those of its other forms when it is an abbreviation
-    expansion or a loanword spelling (``ô tô`` is also printed ``ôtô``)."""
+    expansion or a loanword spelling (``ô tô`` is also printed ``ôtô``), or a synonym the
+    search matches for it (``xe hơi``, data/synonyms_vi.tsv: another word, whole)."""
     syls = word.split("_")
     found = abbrev.find(syls, 0)
-    forms = found[1] if found and found[0] == len(syls) else [tuple(syls)]
+    forms = list(found[1]) if found and found[0] == len(syls) else [tuple(syls)]
+    other = variants.find(syls, 0)
+    if other and other[0] == len(syls):
+        forms += other[2]
     return list(dict.fromkeys(tuple(fold(s) for s in f) for f in [tuple(syls), *forms]))
 
 

@@ -92,6 +92,18 @@ def sample_index_copy(sample_index: Path, tmp_path: Path) -> Path:
     return copy_index(sample_index, tmp_path)
 
 
+@pytest.fixture(scope="session")
+def sample_vectors_index(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of ``sample_index`` with its topic vectors fitted, as ``newssearch index``
+    builds it (topical search reads them). Read-only."""
+    from newssearch.related.fit import write_vectors
+    from newssearch.search import SearchEngine
+
+    root = copy_index(sample_index, tmp_path_factory.mktemp("sample_vectors"))
+    assert write_vectors(SearchEngine(root).snapshot()) is not None
+    return root
+
+
 # ---------------------------------------------------------------------------- search_index
 # One real index built once per session from sample/ (187 dantri articles + the seed raw
 # page) plus the crafted articles below; the search, CLI and web tests share it read-only.

@@ -49,7 +49,9 @@ def test_api_search_shape(client, search_engine):
         "phong tho", per_page=3).hits]
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "url", "published", "category", "tags", "source",
-                        "author", "lead", "score", "title_html", "snippets", "similar"}
+                        "author", "lead", "score", "title_html", "snippets", "similar",
+                        "tier", "related"}
+    assert hit["tier"] == "exact" and hit["related"] is False
     assert hit["id"] == SEED and "<mark>Phong Thổ</mark>" in hit["title_html"]
     assert set(data["facets"]) == {"tags", "names", "category", "source", "month"}
     assert all(set(f) == {"value", "count"} for v in data["facets"].values() for f in v)

@@ -197,7 +197,7 @@ def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
     without them."""
     from newssearch.index.manifest import read_manifest
     from newssearch.index.store import current_build
-    from newssearch.related.vectors import TopicVectors
+    from newssearch.index.vectors import TopicVectors
     from newssearch.search import SearchEngine
 
     root = tmp_path / "index"

@@ -45,9 +45,11 @@ def text_of(a: Article) -> str:
 
 
 def found(engine: SearchEngine, query: str) -> set[str]:
+    """The articles the query matches (its best tier; the looser matches on the topic listed
+    after it are search/loose.py's, tested in test_loose.py)."""
     res = engine.search(query, per_page=100, facets=False, snippets=False, suggest=False)
     assert res.total <= 100
-    return {h.article.id for h in res.hits}
+    return {h.article.id for h in res.hits if not h.related}
 
 
 def test_table_has_groups_of_distinct_forms() -> None:

@@ -39,10 +39,12 @@ def _results(root: Path) -> list[list[str]]:
 
 
 def _matches(root: Path) -> list[set[str]]:
-    """What each query matches, whatever the order."""
+    """What each query matches, whatever the order (its best tier: the looser matches listed
+    after it weigh the query's words by df, which deleted copies change)."""
     eng = SearchEngine(root)
     out = [{h.article.id for h in eng.search(q, per_page=100, snippets=False,
-                                            suggest=False).hits} for q in QUERIES]
+                                            suggest=False).hits if not h.related}
+           for q in QUERIES]
     eng.snapshot().close()
     return out
 

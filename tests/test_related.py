@@ -15,6 +15,7 @@ from related_fixtures import STORY
 
 from newssearch.cli.app import main
 from newssearch.errors import QueryError
+from newssearch.index.vectors import TopicVectors, read_meta
 from newssearch.index.writer import rebuild, update
 from newssearch.related.config import MAX_TEXT_CHARS, RelatedConfig
 from newssearch.related.engine import RelatedRequest, SeedText, related
@@ -25,7 +26,6 @@ from newssearch.related.fit import (
     maintain,
     refresh_vectors,
 )
-from newssearch.related.vectors import TopicVectors, read_meta
 from newssearch.search import SearchEngine
 from newssearch.search.duplicates import DuplicateIndex
 
@@ -277,7 +277,7 @@ def test_posted_text_and_articles_added_after_the_fit(related_index, fitted, tmp
 def test_web_warm_up_binds_the_vectors(fitted, engine):
     """A worker's warm-up (web.warm) loads the build's vectors, so its first related request
     costs what later ones do; a build without them warms as before."""
-    from newssearch.related.vectors import EXTRA_KEY
+    from newssearch.index.vectors import EXTRA_KEY
     from newssearch.web.warm import warm
 
     with_vectors = SearchEngine(fitted[0])

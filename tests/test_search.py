@@ -726,7 +726,8 @@ def test_vocabulary_finds_every_syllable_within_two_edits(search_engine):
 
 def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
     """One accent-free syllable (no word or pair bonus): the score is BM25F computed by hand
-    from the article's own text, the index's field lengths and the part boosts."""
+    from the article's own text, the index's field lengths and the part boosts, times the head
+    factor (1 + head_weight when the title or lead holds it)."""
     import math
 
     from newssearch.search import RankingConfig
@@ -753,6 +754,9 @@ def test_score_is_bm25f_over_title_lead_and_body(search_engine, search_index):
             norm = 1 - cfg.b + cfg.b * snap.reader.doc_field_length(docnum, f) / snap.avglen[f]
             tf += cfg.boost(p) * n / norm
         want = idf * tf * (cfg.k1 + 1) / (tf + cfg.k1)
+        head = any(term in [fold(s) for s in syllables(parts[p](a) or "")]
+                   for p in ("title", "lead"))
+        want *= 1 + cfg.head_weight * head
         assert h.score == pytest.approx(want, rel=1e-3), h.article.id
 
 

@@ -381,3 +381,14 @@ def test_small_items_month_newest_first_source_names_no_page_past_the_end(client
 def test_dates_are_read_as_readers_type_them_and_shown_day_first(client, typed):
     html = client.get(f"/?q=b%C3%A3o&from={typed}").get_data(as_text=True)
     assert 'value="25/10/2020"' in html and 'type="date"' not in html
+
+
+def test_looser_matches_under_their_heading_with_ranks_going_on(client):
+    page = client.get("/?q=" + quote("ô tô điện")).get_data(as_text=True)
+    before, sep, after = page.partition('<h2 class="related-head">Kết quả liên quan khác</h2>')
+    assert sep and hit_blocks(before) and hit_blocks(after)
+    start = re.search(r'<ol class="hits related" start="(\d+)">', after)
+    assert start and int(start.group(1)) == len(hit_blocks(before)) + 1
+    assert total_of(page) == len(hit_blocks(page))  # what is listed is what is counted
+    # one exact match only: no heading
+    assert "related-head" not in client.get("/?q=phong+tho").get_data(as_text=True)

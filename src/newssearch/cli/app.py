@@ -25,12 +25,12 @@ from newssearch.cli.options import (
 )
 from newssearch.errors import EXIT_OK, EXIT_SKIPPED, IndexingError, IndexProblem, QueryError
 from newssearch.index.store import current_build
+from newssearch.index.vectors import DIR as VECTORS_DIR
+from newssearch.index.vectors import read_meta
 from newssearch.index.writer import default_procs, delete, rebuild, update
 from newssearch.ingest import IngestReport, Skip, iter_articles
 from newssearch.ops import evaluation
 from newssearch.related import fit as related_fit
-from newssearch.related.vectors import DIR as VECTORS_DIR
-from newssearch.related.vectors import read_meta
 from newssearch.search import (
     FACETS,
     MAX_PER_PAGE,

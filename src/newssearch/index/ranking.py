@@ -24,7 +24,24 @@ class RankingConfig:
     stopword_weight: float = 0.3
     word_bonus: float = 1.0  # a multi-syllable word matched as one term
     shingle_weight: float = 1.0  # a query's adjacent pair found adjacent in a title or lead
+    head_weight: float = 0.5  # x (1 + this * share of the query's units in title or lead)
     typo_weight: float = 0.7  # a typo's neighbours, against the syllable as typed
+    synonym_weight: float = 0.8  # a synonym or alias of the words typed (search/variants.py)
+    optional_weight: float = 0.3  # a question or filler word (search/intent.py): a bonus
+    # Looser matches listed after the best tier when it is short (search/loose.py):
+    loose_below: int = 100  # only when the best tier has fewer documents than this
+    loose_max_units: int = 8  # ... and only for queries of at most this many units (no stopwords)
+    loose_candidates: int = 1000  # bounded work: the likeliest tested (by unit coverage)
+    # with topic vectors: coverage, cosine with the best tier's centroid, and their sum
+    loose_min_coverage: float = 0.3  # idf-weighted share of the query's concepts, held whole
+    loose_min_cosine: float = 0.5
+    loose_closeness: float = 1.1
+    # without: coverage, and concepts missed (one per this many, and at least one)
+    loose_coverage: float = 0.5
+    loose_miss_per: int = 3
+    centroid_k: int = 10  # best-ranked articles the topic centroid is made of
+    prf_weight: float = 0.0  # their topic vectors' closeness mixed into the first ranks
+    prf_top_n: int = 50  # ... of this many (search/topicvec.py)
     recency_half_life_days: float = 30.0
     max_units: int = 16  # bounded work for very long queries: the rarest units score
     relaxed_score_max: int = 5000  # when no document has every word, at most this many scored

@@ -8,9 +8,9 @@ The rule: related/ builds on search/ (its engine, snapshot and BM25F scorer) thr
 names; nothing below imports it.
 """
 
+from newssearch.index.vectors import TopicVectors
 from newssearch.related.config import DEFAULT_K, MAX_K, MAX_TEXT_CHARS, RelatedConfig
 from newssearch.related.engine import RelatedItem, RelatedRequest, RelatedResult, SeedText, related
-from newssearch.related.vectors import TopicVectors
 
 __all__ = [
     "DEFAULT_K", "MAX_K", "MAX_TEXT_CHARS", "RelatedConfig", "RelatedItem", "RelatedRequest",

@@ -39,11 +39,11 @@ from newssearch.errors import QueryError
 from newssearch.index.columns import decay, to_whoosh_dt
 from newssearch.index.schema import PART_FIELDS, TEXT_PARTS, facet_key
 from newssearch.index.snapshot import Snapshot
+from newssearch.index.vectors import TopicVectors, mix
 from newssearch.model import Article
 from newssearch.related.config import DEFAULT_K, MAX_K, MAX_TEXT_CHARS, RelatedConfig
 from newssearch.related.consensus import consensus
 from newssearch.related.terms import KeyTerm, KeyTerms, article_body
-from newssearch.related.vectors import TopicVectors, mix
 from newssearch.search import SearchEngine
 from newssearch.search.duplicates import DuplicateIndex
 from newssearch.search.matching import Matcher

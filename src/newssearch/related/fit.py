@@ -21,7 +21,7 @@ from newssearch.index.flat.files import runs, term_key
 from newssearch.index.schema import PART_FIELDS, TEXT_PARTS
 from newssearch.index.snapshot import Snapshot
 from newssearch.index.store import BuildInfo
-from newssearch.related.vectors import SnapshotVectors, TopicVectors
+from newssearch.index.vectors import SnapshotVectors, TopicVectors
 from newssearch.text.analysis import stopwords
 
 _LETTER = re.compile(r"[^\W\d_]")

@@ -26,6 +26,7 @@ from newssearch.search import highlight
 from newssearch.search.autocomplete import Completion, complete
 from newssearch.search.facets import count_facets
 from newssearch.search.folding import Story, fold_page
+from newssearch.search.loose import widen
 from newssearch.search.matching import TIER_NAMES, WHOLE, Evaluation, Matcher, evaluate
 from newssearch.search.plan import QueryPlan, build_plan
 from newssearch.search.querylang import parse
@@ -34,6 +35,7 @@ from newssearch.search.results import Hit, IndexStats, SearchResult, Suggestions
 from newssearch.search.rewrite import read_as_vietnamese
 from newssearch.search.scoring import apply_recency, rank
 from newssearch.search.spelling import prepare, suggestions
+from newssearch.search.topicvec import rerank
 from newssearch.search.typos import add_neighbours
 from newssearch.text.analysis import fold
 
@@ -61,6 +63,27 @@ def whole_words(snap: Snapshot, plan: QueryPlan) -> tuple[highlight.Whole, froze
     for ph in plan.phrases:
         take(tuple(fold(x) for x in ph.syls))
     return tuple(whole), frozenset(x for x, n in left.items() if n > 0)
+
+
+def evaluate_query(snap: Snapshot, query: str, req: SearchRequest
+                   ) -> tuple[QueryPlan, Evaluation]:
+    """The query's plan and which documents match it, in tiers, with the looser on-topic
+    matches when every word is asked for."""
+    pq = parse(query)
+    plan = build_plan(pq, snap.config.max_units)
+    if not req.literal:
+        plan.slips = add_neighbours(snap, plan)
+    ev = evaluate(snap, pq, plan, req.filters.merged(pq), req.match)
+    return plan, (widen(snap, plan, ev) if req.match == "all" else ev)
+
+
+def hit_tier(ev: Evaluation, docnum: int) -> str:
+    """How a hit matches: its own tier when it is a looser match or match=any."""
+    if ev.loose is not None and ev.loose[docnum] >= 0:
+        return TIER_NAMES[ev.loose[docnum]]
+    if ev.tiers is not None:
+        return TIER_NAMES[ev.tiers[docnum]]
+    return TIER_NAMES[ev.tier]
 
 
 class SearchEngine:
@@ -167,16 +190,22 @@ class SearchEngine:
         t0 = time.perf_counter()
         req = request if isinstance(request, SearchRequest) else SearchRequest(request, **fields)
         corrected = None if req.literal else read_as_vietnamese(snap, req.query)
-        plan, ev = self._evaluate(snap, corrected or req.query, req)
+        plan, ev = evaluate_query(snap, corrected or req.query, req)
         if corrected and not ev.mask.any():  # read as Vietnamese it finds nothing: as typed
             corrected = None
-            plan, ev = self._evaluate(snap, req.query, req)
+            plan, ev = evaluate_query(snap, req.query, req)
         scores = ev.scores
+        if scores is not None and req.sort == "relevance" and ev.tiers is None:
+            best = np.flatnonzero(ev.mask if ev.loose is None else ev.mask & (ev.loose < 0))
+            scores = rerank(snap, scores, best)
         if req.recency and scores is not None:
             scores = apply_recency(snap, scores, req.recency)
         docs = np.flatnonzero(ev.mask)
+        groups = ev.tiers if ev.tiers is not None else (
+            (ev.loose >= 0).astype(np.int8) if ev.loose is not None else None)
+
         def rank_first(k: int) -> list[int]:
-            return rank(snap, docs, scores, req.sort, k, ev.tiers)
+            return rank(snap, docs, scores, req.sort, k, groups)
 
         if req.fold:
             page = fold_page(snap, ev.mask, rank_first, req.offset, req.per_page)
@@ -193,7 +222,8 @@ class SearchEngine:
             tier = int(ev.tiers[st.docnum]) if ev.tiers is not None else ev.tier
             w = whole if tier <= WHOLE else ()
             hits.append(Hit(
-                article=a,
+                article=a, tier=hit_tier(ev, st.docnum),
+                related=ev.loose is not None and bool(ev.loose[st.docnum] >= 0),
                 score=round(float(scores[st.docnum]), 4) if scores is not None else 0.0,
                 title_html=highlight.mark_text(a.title, exact, folded, w, alone),
                 snippets=highlight.snippets(body, exact, folded, req.fragment_chars,
@@ -215,14 +245,6 @@ class SearchEngine:
             corrected_query=corrected, elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
             index_version=snap.version,
         )
-
-    @staticmethod
-    def _evaluate(snap: Snapshot, query: str, req: SearchRequest) -> tuple[QueryPlan, Evaluation]:
-        pq = parse(query)
-        plan = build_plan(pq, snap.config.max_units)
-        if not req.literal:
-            plan.slips = add_neighbours(snap, plan)
-        return plan, evaluate(snap, pq, plan, req.filters.merged(pq), req.match)
 
     def article(self, article_id: str) -> Article | None:
         snap = self.snapshot()

@@ -7,6 +7,7 @@ the survivors are scored. Work grows with the candidates, not with the corpus.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,6 +46,12 @@ class Evaluation:
     mask: np.ndarray  # bool per docnum: the documents found
     tier: int  # the best tier found (EXACT..PARTIAL); with match=any, of the best document
     tiers: np.ndarray | None = None  # int8 per docnum, with match=any (ranks tiers first)
+    base: np.ndarray | None = None  # bool per docnum: what the filters and exclusions allow
+    matcher: Matcher | None = None
+    full: np.ndarray | None = None  # docnums holding every required unit, and their tiers
+    full_tiers: np.ndarray | None = None
+    loose: np.ndarray | None = None  # int8 per docnum: the tier of a looser match listed
+    # after the best tier (search/loose.py), -1 elsewhere
 
     @property
     def relaxed(self) -> bool:
@@ -59,7 +66,8 @@ class Matcher:
         for u in plan.units:
             # The rarest form; with guessed alternatives, the union's size (its cost).
             dfs = [self.alt_df(a) for a in u.alternatives]
-            u.df = max(dfs) if any(a.weight < 1 for a in u.alternatives) else min(dfs)
+            guessed = any(a.weight < 1 or a.variant for a in u.alternatives)
+            u.df = max(dfs) if guessed else min(dfs)
         limit = snap.config.max_units
         if len(plan.units) > limit:  # bounded work: only the rarest units take part
             keep = set(map(id, sorted(plan.units, key=lambda u: (u.stop, u.df))[:limit]))
@@ -98,15 +106,9 @@ class Matcher:
         them (bounded work).
         """
         whole = np.ones(len(cand), dtype=bool)
+        found_as = variants_found(self, cand)
         for sp in self.whole_words():
-            folded = [FIELDS[p][1] for p in sp.parts]
-            here = self.has(folded, sp.folded, cand)
-            shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
-            if shingle:
-                adjacent = np.ones(len(cand), dtype=bool)
-                for pair in sp.pairs:
-                    adjacent &= self.has(shingle, pair, cand)
-                here |= adjacent
+            here = word_here(self, sp, cand, found_as)
             unsure = np.flatnonzero(whole & ~here)
             short = tuple(FIELDS[p][1] for p in sp.parts if p in POSITION_PARTS)
             if len(unsure) and short:
@@ -114,13 +116,16 @@ class Matcher:
                 here[unsure] = phrase_among(self.snap, short, sp.syls, cand[unsure])
             whole &= here
         exact = whole.copy()
-        for syl, parts in self.plan.exact:
-            exact &= self.has([FIELDS[p][0] for p in parts], syl, cand)
+        for syl, parts, pos in self.plan.exact:
+            there = self.has([FIELDS[p][0] for p in parts], syl, cand)
+            for (start, end), variant in found_as:
+                if start <= pos < end:
+                    there |= variant
+            exact &= there
         return np.where(exact, EXACT, np.where(whole, WHOLE, ALL)).astype(np.int8)
 
     def alt_df(self, alt: Alt) -> int:
-        folded = [FIELDS[part][1] for part in alt.parts]
-        return min((self.snap.df(folded, fold(s)) for s in alt.syls), default=0)
+        return min((self.snap.df(alt.fields(), alt.term(s)) for s in alt.syls), default=0)
 
     def has(self, fieldnames: Iterable[str], term: str, cand: np.ndarray) -> np.ndarray:
         """Which candidates hold ``term`` in any of ``fieldnames``."""
@@ -135,17 +140,17 @@ class Matcher:
                     syllables_found: np.ndarray | None = None) -> np.ndarray:
         """Where an alternative matches; ``syllables_found`` saves the syllable lookups when
         the caller already knows where all its syllables are."""
-        fields = [FIELDS[p][1] for p in alt.parts]
+        fields = alt.fields()
         if syllables_found is not None:
             m = syllables_found.copy()
         else:
             m = np.ones(len(cand), dtype=bool)
             for s in alt.syls:
-                m &= self.has(fields, fold(s), cand)
+                m &= self.has(fields, alt.term(s), cand)
         for w in alt.words:
-            m &= self.has(fields, fold(w), cand)
+            m &= self.has(fields, alt.term(w), cand)
         if alt.phrase:
-            ph = Phrase(alt.syls, alt.parts, self.plan.accented)
+            ph = Phrase(alt.syls, alt.parts, self.plan.accented or alt.accents)
             m &= phrase_among(self.snap, *ph.terms(), cand)
         return m
 
@@ -165,9 +170,9 @@ class Matcher:
         unit = np.zeros(n, dtype=bool)
         for alt in u.alternatives:
             match = None
-            for term in [*(fold(s) for s in alt.syls), *(fold(w) for w in alt.words)]:
+            for term in [*map(alt.term, alt.syls), *map(alt.term, alt.words)]:
                 here = np.zeros(n, dtype=bool)
-                for f in (FIELDS[p][1] for p in alt.parts):
+                for f in alt.fields():
                     p = self.snap.postings(f, term)
                     if p is not None:
                         p.mark(here, True)
@@ -175,7 +180,8 @@ class Matcher:
             if match is None:
                 continue
             if alt.phrase:
-                match &= self.phrase_mask(Phrase(alt.syls, alt.parts, self.plan.accented))
+                match &= self.phrase_mask(Phrase(alt.syls, alt.parts,
+                                                 self.plan.accented or alt.accents))
             unit |= match
         return np.flatnonzero(unit).astype(np.int32)  # the postings' dtype (see Postings.weights)
 
@@ -238,6 +244,52 @@ class Matcher:
         return np.concatenate(out)
 
 
+def variants_found(m: Matcher, cand: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """Per unit with variants, the query positions it stands for and which candidates
+    hold one of its variants (whole): there, the words typed need not be found."""
+    out = []
+    for u in m.plan.units:
+        if any(a.variant for a in u.alternatives):
+            there = np.zeros(len(cand), dtype=bool)
+            for alt in u.alternatives:
+                if alt.variant:
+                    there |= m.alt_matches(alt, cand)
+            out.append(((u.start, u.end), there))
+    return out
+
+
+def word_here(m: Matcher, sp: Span, cand: np.ndarray,
+              found_as: list[tuple[tuple[int, int], np.ndarray]]) -> np.ndarray:
+    """Where a word of the query stands whole, by the index's terms (no positions): as one
+    term, its pairs side by side in a title or lead, a variant standing for all of it, or the
+    word with a one-syllable variant in its place (giá heo -> giá lợn)."""
+    folded = [FIELDS[p][1] for p in sp.parts]
+    shingle = [p + "_sh" for p in sp.parts if p in SHINGLE_PARTS]
+    here = np.zeros(len(cand), dtype=bool)
+    for syls in spellings(m.plan, sp):
+        here |= m.has(folded, "_".join(syls), cand)
+        if shingle:
+            adjacent = np.ones(len(cand), dtype=bool)
+            for a, b in itertools.pairwise(syls):
+                adjacent &= m.has(shingle, f"{a}_{b}", cand)
+            here |= adjacent
+    for (start, end), there in found_as:
+        if start <= sp.start and sp.end <= end:
+            here |= there
+    return here
+
+
+def spellings(plan: QueryPlan, sp: Span) -> list[tuple[str, ...]]:
+    """A word's folded syllables, and the same with a one-syllable variant of one of them."""
+    out = [sp.syls]
+    for u in plan.units:
+        if u.end - u.start == 1 and sp.start <= u.start < sp.end:
+            k = u.start - sp.start
+            out += [sp.syls[:k] + (fold(a.syls[0]),) + sp.syls[k + 1:]
+                    for a in u.alternatives if a.variant and len(a.syls) == 1]
+    return out
+
+
 def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
              match: str = "all") -> Evaluation:
     """Scores and the mask of the documents found: those of the best tier that has any
@@ -276,12 +328,12 @@ def evaluate(snap: Snapshot, pq: ParsedQuery, plan: QueryPlan, flt: Filters,
         return _any(snap, m, plan, base, cand, tiers, relaxed=True)
     tier = int(tiers.min())
     best = tiers == tier
-    cand = cand[best]
     total = np.zeros(n, dtype=np.float32)
-    total[cand] = scores[best]
+    total[cand[best]] = scores[best]
     mask = np.zeros(n, dtype=bool)
-    mask[cand] = True
-    return Evaluation(total, mask, tier)
+    mask[cand[best]] = True
+    return Evaluation(total, mask, tier, base=base, matcher=m, full=cand[~best],
+                      full_tiers=tiers[~best])
 
 
 def _any(snap: Snapshot, m: Matcher, plan: QueryPlan, base: np.ndarray, full: np.ndarray,

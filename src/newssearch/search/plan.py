@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from newssearch.index.schema import PART_FIELDS, TEXT_PARTS
+from newssearch.search import intent, variants
 from newssearch.search.querylang import Clause, ParsedQuery
 from newssearch.text import abbrev
 from newssearch.text.analysis import analyze, fold, is_folded, normalize, stopwords
@@ -31,6 +32,21 @@ class Alt:
     phrase: bool = False
     words: tuple[str, ...] = ()  # pyvi words that must also be there (cheap adjacency)
     weight: float = 1.0  # below 1 for guesses (a typo's neighbours)
+    variant: bool = False  # another word for the one typed (search/variants.py): scored lower
+
+    @property
+    def accents(self) -> bool:
+        """Matched with its accents (exact fields): a variant is a word of the table, as
+        written there (lợn is not lớn), unless the table writes it without any."""
+        return self.variant and not all(is_folded(s) for s in self.syls)
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields it is matched in."""
+        return tuple(FIELDS[p][0 if self.accents else 1] for p in self.parts)
+
+    def term(self, text: str) -> str:
+        """A syllable or word of it as those fields hold it."""
+        return text if self.accents else fold(text)
 
 
 @dataclass(eq=False)
@@ -38,6 +54,9 @@ class Unit:
     alternatives: list[Alt]
     stop: bool = False
     df: int = 0  # set by matching: the rarest alternative's document frequency
+    optional: bool = False  # frames the query (a question word): a bonus, never a topic
+    start: int = -1  # the query syllables it stands for (positions in QueryPlan.syllables;
+    end: int = -1  # -1 for OR groups and quoted phrases)
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,8 @@ class QueryPlan:
     exclusions: list[Phrase] = field(default_factory=list)  # one syllable or a phrase each
     syllables: list[str] = field(default_factory=list)  # of the words and phrases typed
     spans: list[Span] = field(default_factory=list)  # possible words, for "words whole"
-    exact: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # typed accented
+    # typed accented syllables, with their positions in ``syllables``
+    exact: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)
     slips: list[tuple[str, list[str]]] = field(default_factory=list)  # typos and their guesses
     accented: bool = False
 
@@ -151,28 +171,52 @@ def _add_text(plan: QueryPlan, text: str, parts: tuple[str, ...], phrase: bool) 
     base = len(plan.syllables)
     plan.syllables += syls
     first_span = len(plan.spans)
+    optional = set() if phrase else {base + i for i in intent.optional_positions(
+        toks, plan.accented)}
     if not phrase:
         _add_spans(plan, toks, text, parts, base)
-    abbreviated: set[int] = set()  # positions an abbreviation unit stands for
+    abbreviated = set(optional)  # positions that need not stand whole: abbreviations, fillers
+    syl_toks = [t for t in toks if t.kind == "syl"]
+    words = [t for t in toks if t.kind in ("word", "comp")]
     whole = abbrev.find(syls, 0)
     if phrase and len(syls) > 1 and not (whole and whole[0] == len(syls)):
         # (a quoted abbreviation expansion is satisfied by any of its forms)
         plan.phrases.append(Phrase(tuple(syls), parts, plan.accented))
     i = 0
     while i < len(syls):
+        if base + i in optional:
+            plan.units.append(Unit([Alt((syls[i],), parts)], stop=True, optional=True,
+                                   start=base + i, end=base + i + 1))
+            i += 1
+            continue
         found = abbrev.find(syls, i)
         if found:
             n, forms = found
             # Multi-syllable forms (Ủy ban nhân dân) match as pyvi words, not positional
             # phrases: Whoosh phrases over such common words cost 100s of ms.
-            plan.units.append(Unit([Alt(f, parts, words=form_words(f)) for f in forms]))
+            plan.units.append(Unit([Alt(f, parts, words=form_words(f)) for f in forms],
+                                   start=base + i, end=base + i + n))
             if n > 1 or not is_syllable(syls[i]):  # (tư, vat are words too: đầu tư)
                 abbreviated.update(range(base + i, base + i + n))
             i += n
             continue
-        plan.units.append(Unit([Alt((syls[i],), parts)], stop=syls[i] in stops))
+        other = None if phrase else variants.find(syls, i)
+        if other and intent.inside_longer_word(
+                words, syl_toks[i].startchar, syl_toks[i + other[0] - 1].endchar):
+            other = None  # (mỹ in mỹ_phẩm is no country)
+        if other:
+            n, typed, forms = other
+            # The typed form as any other words typed (its wholeness: the spans, as before).
+            plan.units.append(Unit([Alt(typed, parts), *(variant_alt(f, parts) for f in forms)],
+                                   start=base + i, end=base + i + n))
+            plan.exact += [(s, parts, base + i + k) for k, s in enumerate(typed)
+                           if s not in stops and not is_folded(s)]
+            i += n
+            continue
+        plan.units.append(Unit([Alt((syls[i],), parts)], stop=syls[i] in stops,
+                               start=base + i, end=base + i + 1))
         if not phrase and syls[i] not in stops and not is_folded(syls[i]):
-            plan.exact.append((syls[i], parts))
+            plan.exact.append((syls[i], parts, base + i))
         i += 1
     # An abbreviation's forms are matched as a unit (UBND = Ủy ban nhân dân): no word of them
     # has to stand whole on its own.
@@ -214,6 +258,13 @@ def _add_spans(plan: QueryPlan, toks: list, text: str, parts: tuple[str, ...],
             start = index[a.startchar]
             plan.spans.append(Span(pair, (a.folded, b.folded), (pair,), parts, start, start + 2,
                                    False))
+
+
+def variant_alt(form: tuple[str, ...], parts: tuple[str, ...]) -> Alt:
+    """Another word for the typed one, matched whole: as its pyvi word when it is one, else
+    its syllables side by side."""
+    words = form_words(form)
+    return Alt(form, parts, phrase=len(form) > 1 and len(words) != 1, words=words, variant=True)
 
 
 def syllables_of(text: str) -> tuple[str, ...]:

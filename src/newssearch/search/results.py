@@ -19,12 +19,15 @@ class Hit:
     title_html: str  # the title, escaped, with <mark> around the query's words
     snippets: list[str]  # escaped fragments with <mark>
     similar: list[Article] = field(default_factory=list)  # the same story under other ids
+    tier: str = "exact"  # how it matches (matching.TIER_NAMES)
+    related: bool = False  # a looser match on the topic, listed after the best tier
 
     def to_dict(self) -> dict:
         a = self.article.to_dict()
         similar = [{k: c[k] for k in SIMILAR_FIELDS} for c in (s.to_dict() for s in self.similar)]
         return {**{k: a[k] for k in HIT_FIELDS}, "score": self.score,
-                "title_html": self.title_html, "snippets": self.snippets, "similar": similar}
+                "title_html": self.title_html, "snippets": self.snippets, "similar": similar,
+                "tier": self.tier, "related": self.related}
 
 
 @dataclass

@@ -8,6 +8,7 @@ the query add bonuses scored the same way, so every part of a score is on one sc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +19,7 @@ from newssearch.index.snapshot import Snapshot
 from newssearch.search.plan import FIELDS, Alt, QueryPlan, Unit
 from newssearch.text.analysis import fold
 
+HEAD_PARTS = ("title", "lead")
 AltMatches = Callable[[Alt, np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -37,12 +39,42 @@ class Scorer:
         count = np.zeros(len(cand), dtype=np.float32)
         for u in self.plan.units:
             us, um = self.unit_score(u, cand)
-            scores += us * np.float32(self.cfg.stopword_weight if u.stop else 1.0)
+            weight = (self.cfg.optional_weight if u.optional
+                      else self.cfg.stopword_weight if u.stop else 1.0)
+            scores += us * np.float32(weight)
             count += um
         if relaxed:
             # Coordination: documents matching more of the query come first.
             scores *= ((count + 1) / (len(self.plan.units) + 1)) ** 2
+        if self.cfg.head_weight > 0:
+            scores *= 1 + np.float32(self.cfg.head_weight) * self.head_share(cand)
         return scores
+
+    def head_share(self, cand: np.ndarray) -> np.ndarray:
+        """The idf-weighted share of the query's units (optional words left out, stopwords
+        light) that the title or lead holds (any form): an article is about what its head
+        says; the words of a topic scattered in a long body are a weaker sign."""
+        units = [u for u in self.plan.units if not u.optional] or self.plan.units
+        n = max(self.snap.doc_count, 1)
+        got = np.zeros(len(cand), dtype=np.float32)
+        total = 0.0
+        for u in units:
+            w = math.log(1 + n / (u.df + 1)) * (self.cfg.stopword_weight if u.stop else 1.0)
+            here = np.zeros(len(cand), dtype=bool)
+            for alt in u.alternatives:
+                fields = [f for f, p in zip(alt.fields(), alt.parts) if p in HEAD_PARTS]
+                there = np.ones(len(cand), dtype=bool)
+                for syl in alt.syls:
+                    p_here = np.zeros(len(cand), dtype=bool)
+                    for f in fields:
+                        p = self.snap.postings(f, alt.term(syl))
+                        if p is not None:
+                            p_here |= p.contains(cand)
+                    there &= p_here
+                here |= there
+            got += np.float32(w) * here
+            total += w
+        return got / np.float32(total or 1.0)
 
     def bm25f(self, fields: list[str], parts: tuple[str, ...], term: str,
               cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,16 +108,22 @@ class Scorer:
         fold_w = np.float32(self.cfg.folded_weight_accented if accented else 1.0)
         for alt in u.alternatives:
             score = np.zeros(len(cand), dtype=np.float32)
-            found = np.ones(len(cand), dtype=bool)  # every syllable in some folded field
+            found = np.ones(len(cand), dtype=bool)  # every syllable in some (folded) field
             for s in alt.syls:
+                if alt.accents:  # a variant, as the table writes it
+                    g, here = self.bm25f(list(alt.fields()), alt.parts, s, cand)
+                    score += g * np.float32(1 + fold_w if accented else 1)
+                    found &= here
+                    continue
                 g, here = self.bm25f([FIELDS[p][1] for p in alt.parts], alt.parts, fold(s), cand)
                 score += g * fold_w
                 found &= here
                 if accented:
                     score += self.bm25f([FIELDS[p][0] for p in alt.parts], alt.parts, s, cand)[0]
             m = self.alt_matches(alt, cand, found)
-            if alt.weight != 1.0:
-                score *= np.float32(alt.weight)
+            weight = alt.weight * (self.cfg.synonym_weight if alt.variant else 1.0)
+            if weight != 1.0:
+                score *= np.float32(weight)
             np.maximum(best, np.where(m, score, 0), out=best)
             matched |= m
         return best, matched
@@ -119,19 +157,23 @@ def apply_recency(snap: Snapshot, scores: np.ndarray, weight: float) -> np.ndarr
 
 
 def rank(snap: Snapshot, docs: np.ndarray, scores: np.ndarray | None, sort: str,
-         k: int, tiers: np.ndarray | None = None) -> list[int]:
-    """The first ``k`` docnums in the requested order (ties: lower docnum first); by
-    relevance, better tiers first when ``tiers`` (per docnum) is given."""
+         k: int, groups: np.ndarray | None = None) -> list[int]:
+    """The first ``k`` docnums in the requested order (ties: lower docnum first); when
+    ``groups`` (per docnum: a tier, or 1 for the looser matches) is given, lower groups
+    first in either order."""
     if len(docs) == 0 or k <= 0:
         return []
-    if tiers is not None and sort == "relevance" and scores is not None:
-        order = np.lexsort((docs, -scores[docs], tiers[docs]))
+    if groups is not None and sort == "relevance" and scores is not None:
+        order = np.lexsort((docs, -scores[docs], groups[docs]))
         return [int(docs[i]) for i in order[:k]]
     published = snap.columns.published
     if sort == "newest" or scores is None:
         pub = published[docs] if len(published) else np.zeros(len(docs))
         sc = scores[docs] if scores is not None else np.zeros(len(docs))
-        order = np.lexsort((docs, -sc, -pub)) if sort == "newest" else np.lexsort((docs, -pub))
+        keys = (docs, -sc, -pub) if sort == "newest" else (docs, -pub)
+        if groups is not None:
+            keys = (*keys, groups[docs])
+        order = np.lexsort(keys)
         return [int(docs[i]) for i in order[:k]]
     sc = scores[docs]
     part = np.argpartition(-sc, k - 1)[:k] if len(docs) > k else np.arange(len(docs))

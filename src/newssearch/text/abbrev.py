@@ -87,15 +87,15 @@ def combine(*tables: Table) -> Abbreviations:
     )
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
     return (resources.files("newssearch") / "data" / name).read_text(
         encoding="utf-8").splitlines()
 
 
 @lru_cache(maxsize=1)
 def table() -> Abbreviations:
-    return combine(abbreviation_table(_data_lines("abbreviations_vi.tsv")),
-                   group_table(_data_lines("loanwords_vi.tsv")))
+    return combine(abbreviation_table(data_lines("abbreviations_vi.tsv")),
+                   group_table(data_lines("loanwords_vi.tsv")))
 
 
 def find(syllables: list[str], start: int) -> tuple[int, tuple[Form, ...]] | None:

@@ -143,6 +143,11 @@ SCHEMAS: dict[str, dict] = {
                          "description": "Escaped fragments with <mark>."},
             "similar": {"type": "array", "items": _ref("Similar"),
                         "description": "The same story under other ids, folded under it."},
+            "tier": {"type": "string", "enum": ["exact", "whole", "all", "partial"],
+                     "description": "How this hit matches the query."},
+            "related": {"type": "boolean",
+                        "description": "A looser match on the topic, listed after the best "
+                                       "tier (\"Kết quả liên quan khác\")."},
         },
     },
     "Similar": {

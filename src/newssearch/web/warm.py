@@ -16,7 +16,7 @@ import time
 from newssearch.errors import IndexProblem
 from newssearch.index.snapshot import Snapshot
 from newssearch.index.store import current_build
-from newssearch.related.vectors import TopicVectors
+from newssearch.index.vectors import TopicVectors
 from newssearch.search import SearchEngine
 from newssearch.search.duplicates import DuplicateIndex
 from newssearch.search.spelling import prepare

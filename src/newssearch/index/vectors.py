@@ -1,4 +1,5 @@
-"""Topic vectors for related articles: latent semantic analysis (LSA) of the whole index.
+"""Topic vectors: latent semantic analysis (LSA) of the whole index, for related articles and
+for topical search (both read them through here; fitting is ``related.fit``).
 
 Why: key terms and BM25F only see the words two articles share. A truncated SVD of the
 corpus' TF-IDF matrix (pyvi words and syllables, title and lead counted twice, sublinear tf,

@@ -32,6 +32,7 @@ serve: $(VENV)/.installed $(INDEX)/CURRENT
 # Everything, as CI runs it: lint, types, every test (servers, browser, faults, full fuzzing).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench wsgi.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The quick loop for an edit (under a minute): unit and index tests, fuzzing at a small profile;

@@ -111,7 +111,7 @@ def grams(text: str) -> list[tuple[str, str]]:
 def count(sources: Iterable[Source]) -> tuple[dict[str, float], dict[str, str]]:
     """Score (weighted article count) and shown form of each phrase worth offering."""
     docs = list(sources)
-    score: dict[str, float] = Counter()
+    score: dict[str, float] = Counter()  # type: ignore[assignment]  # float counts
     df: dict[str, int] = Counter()
     for s in docs:
         seen = dict.fromkeys(keys(s.lead), 1.0)
@@ -124,7 +124,7 @@ def count(sources: Iterable[Source]) -> tuple[dict[str, float], dict[str, str]]:
             if n >= MIN_ARTICLES or (small and k.count(" ") < 2)}
     kept -= fragments(kept, score, df)
     del df
-    forms: dict[tuple[str, str], float] = Counter()
+    forms: dict[tuple[str, str], float] = Counter()  # type: ignore[assignment]  # float counts
     for s in docs:
         for text, w in ((s.title, 1000.0), (s.lead, 1.0)):  # a title's form beats any lead's
             for k, g in grams(text):

@@ -65,7 +65,7 @@ class Completer:
 
     def __init__(self, table: PhraseTable):
         self.t = table
-        self.wide = BoundedCache(WIDE_CACHE)
+        self.wide: BoundedCache = BoundedCache(WIDE_CACHE)
 
     def complete(self, prefix: str, limit: int = 8) -> list[Completion]:
         """The best ``limit`` phrases completing ``prefix``, most used first.

@@ -267,7 +267,7 @@ class SearchEngine:
     def stats(self) -> IndexStats:
         snap = self.snapshot()
         col = snap.columns
-        pub = col.published[snap.live & (col.published >= 0)] if len(col.published) else []
+        pub = col.published[snap.live & (col.published >= 0)]
         span = None
         if len(pub):
             span = [from_whoosh_dt(int(pub.min())).date().isoformat(),

@@ -28,7 +28,7 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -118,7 +118,7 @@ def _prepare(exact: frozenset[str], folded: frozenset[str], whole: Whole = (),
         how = key_search(key)
         if how == "walk":
             return _Terms(ex, fo, None, whole, bound)
-        if how != "skip":
+        if not isinstance(how, str):  # a pattern to look for ("skip": no token folds to it)
             keys.append(how)
     return _Terms(ex, fo, tuple(keys), whole, bound)
 
@@ -132,7 +132,9 @@ def _candidates(text: str, q: _Terms) -> list[tuple[int, int, int]]:
     """
     out: list[tuple[int, int, int]] = []
     n = len(text)
-    sk, where = skeleton(text, fold_lut())
+    lut = fold_lut()
+    assert lut is not None and q.keys is not None  # _terms chose this mode: both exist
+    sk, where = skeleton(text, lut)
     last = len(sk)
     if last < _FIND_MAX:  # a title: plain substring search, checked here, costs less
         found = []
@@ -213,9 +215,9 @@ class _Tokens:
             starts, ends = self._all()
             k = bisect_right(starts, pos) - 1
             return starts[k], ends[k]
-        m = self.tok.search(self.text, q)
+        m = self._next(q)
         while m.end() <= pos:
-            m = self.tok.search(self.text, m.end())
+            m = self._next(m.end())
         return m.span()
 
     def start_from(self, pos: int) -> int:
@@ -224,10 +226,16 @@ class _Tokens:
         if q < 0:
             starts, _ = self._all()
             return starts[bisect_left(starts, pos)]
-        m = self.tok.search(self.text, q)
+        m = self._next(q)
         while m.start() < pos:
-            m = self.tok.search(self.text, m.end())
+            m = self._next(m.end())
         return m.start()
+
+    def _next(self, pos: int) -> re.Match[str]:
+        """The first token at or after ``pos``; callers ask only where one is."""
+        m = self.tok.search(self.text, pos)
+        assert m is not None
+        return m
 
 
 def _spans(text: str, q: _Terms, tokens: _Tokens) -> list[_Span]:
@@ -294,7 +302,7 @@ def _render(text: str, start: int, end: int, spans: list[_Span]) -> str:
     """HTML for ``text[start:end]``: everything escaped, spans (clipped) in <mark>."""
     chunk = text[start:end]
     if "&" in chunk or "<" in chunk or ">" in chunk or '"' in chunk or "'" in chunk:
-        esc = html.escape
+        esc: Callable[[str], str] = html.escape
     else:
         esc = str  # nothing to escape: the slices as they are
     out: list[str] = []
@@ -441,7 +449,8 @@ def _spans_between(text: str, start: int, end: int, q: _Terms) -> list[_Span]:
 def _choose(text: str, tokens: _Tokens, spans: list[_Span], size: int,
             max_fragments: int) -> list[tuple[int, int]]:
     """The fragments' [start, end), in document order (see ``snippets``)."""
-    first_start = tokens.tok.search(text).start()
+    first = tokens.tok.search(text)
+    first_start = first.start() if first is not None else 0
 
     # Candidate windows: one per span, reaching right over the spans that fit in ``size``.
     # Term sets are bitmasks (one bit per distinct term): this loop runs per hit shown.

@@ -73,7 +73,7 @@ def widen(snap: Snapshot, plan: QueryPlan, ev: Evaluation) -> Evaluation:
     scores = Scorer(snap, plan, m.alt_matches).score(cand, False) * cov.astype(np.float32)
     loose = np.full(snap.n, -1, dtype=np.int8)
     loose[cand] = PARTIAL
-    if ev.full is not None and len(ev.full):
+    if ev.full is not None and ev.full_tiers is not None and len(ev.full):
         # Documents holding every required unit, but in a lower tier than the best.
         there = np.isin(ev.full, cand)
         loose[ev.full[there]] = ev.full_tiers[there]

@@ -88,7 +88,8 @@ class Matcher:
             rarer = min(self.snap.df(words, a), self.snap.df(words, b))
             if df >= max(CORPUS_WORD_MIN_DF, CORPUS_WORD_SHARE * rarer):
                 scored.append((df, sp))
-        chosen, taken = [], set()
+        chosen: list = []
+        taken: set[int] = set()
         for _, sp in sorted(scored, key=lambda x: (-x[0], x[1].start)):
             cover = set(range(sp.start, sp.end))
             if not cover & taken:

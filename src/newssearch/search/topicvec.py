@@ -29,9 +29,10 @@ def centroid_cosines(snap: Snapshot, docs: np.ndarray, scores: np.ndarray, cand:
                      k: int) -> np.ndarray | None:
     """Cosine of each of ``cand`` with the centroid of the ``k`` best of ``docs``."""
     c = centroid(snap, docs, scores, k)
-    if c is None:
+    vectors = TopicVectors.of(snap)
+    if c is None or vectors is None:
         return None
-    return TopicVectors.of(snap).cosines(c, cand)
+    return vectors.cosines(c, cand)
 
 
 def rerank(snap: Snapshot, scores: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ lookup costs a few dictionary probes, and a query corrects at most a few syllabl
 
 from __future__ import annotations
 
+from functools import partial
+
 from newssearch.index.snapshot import Snapshot
 from newssearch.search.plan import Alt, QueryPlan, Word
 from newssearch.search.spelling import vocabulary
@@ -42,7 +44,7 @@ def add_neighbours(snap: Snapshot, plan: QueryPlan) -> list[tuple[str, list[str]
         if df > RARE_DF:
             continue
         near = snap.memo_cache("slips", NEAR_CACHE).get_or_make(
-            typed, lambda t=typed: [(n, snap.df(FIELDS, n)) for n in sorted(_one_slip_away(snap, t))])
+            typed, partial(_counted_slips, snap, typed))
         near = [(n, d) for n, d in near if d >= max(2, RARER * df)]
         if not near:
             continue
@@ -70,13 +72,17 @@ def _one_slip_away(snap: Snapshot, typed: str) -> set[str]:
     return found
 
 
-def _context(plan: QueryPlan, typed: str) -> list[tuple[str, str]]:
+def _counted_slips(snap: Snapshot, typed: str) -> list[tuple[str, int]]:
+    return [(n, snap.df(FIELDS, n)) for n in sorted(_one_slip_away(snap, typed))]
+
+
+def _context(plan: QueryPlan, typed: str) -> list[tuple[str, ...]]:
     """The query's pairs holding the slip, with its place left blank: ("", "chau")."""
     return [tuple("" if x == typed else x for x in sp.syls) for sp in plan.spans
             if not sp.pyvi and typed in sp.syls]
 
 
-def _beside(snap: Snapshot, guess: str, context: list[tuple[str, str]]) -> int:
+def _beside(snap: Snapshot, guess: str, context: list[tuple[str, ...]]) -> int:
     """In how many documents the corpus prints ``guess`` beside the query's neighbours."""
     n = 0
     for a, b in context:

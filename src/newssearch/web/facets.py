@@ -66,7 +66,7 @@ def _without_own_filter(p: SearchRequest, name: str) -> list[tuple[str, int]]:
     if name == "month":
         flt = replace(p.filters, date_from=None, date_to=None)
     else:
-        flt = replace(p.filters, **{FILTER_FIELDS[name]: []})
+        flt = replace(p.filters, **{FILTER_FIELDS[name]: []})  # type: ignore[arg-type]
     other = run(replace(p, filters=flt), page=1, per_page=1, facets=(name,), snippets=False,
                 suggest=False)
     return _values(other, name)

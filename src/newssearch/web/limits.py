@@ -116,7 +116,7 @@ def install(app: Flask) -> Limiter:
     limiter = _limiter(app)
     # flask-limiter's own logger has only a NullHandler, so "storage unreachable" would be lost
     # under gunicorn; the app's logger reaches the error log.
-    limiter.logger = app.logger.getChild("ratelimit")  # type: ignore[method-assign]
+    limiter.logger = app.logger.getChild("ratelimit")
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.after_request(security_headers)
     return limiter

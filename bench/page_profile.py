@@ -21,6 +21,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from query_latency import pct
+
 from newssearch.search import SearchEngine, highlight
 from newssearch.search import engine as engine_mod
 
@@ -49,11 +51,6 @@ def timed(stage: str, fn):
         finally:
             spent[stage] += time.perf_counter() - t0
     return wrapper
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def main() -> None:

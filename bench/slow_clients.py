@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
+from query_latency import pct
 from web_load import QUERIES, wait_ready
 
 from newssearch.web.serve import gunicorn_argv
@@ -67,11 +68,6 @@ class Held:
         else:
             return
         self.closed_after = time.monotonic() - self.opened
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def main() -> None:

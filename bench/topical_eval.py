@@ -58,6 +58,9 @@ def load_queries(which: str) -> list[dict]:
 
 
 def load_grades(which: str) -> dict[tuple[str, str], int]:
+    """(qid, doc_id) -> grade. Not bench/topical.py's reader: this script also runs under the
+    code before the package layout (``run --system ours`` with an old venv), so it imports
+    nothing of the package at module level."""
     out: dict[tuple[str, str], int] = {}
     path = GRADES[which]
     if path.exists():

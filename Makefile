@@ -36,10 +36,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 # The quick loop for an edit (under a minute): unit and index tests, fuzzing at a small profile;
-# no servers, no browser, no fault injection, no full-data checks.
+# no servers, no browser, no fault injection, no full-data checks, no multi-build scenarios.
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench wsgi.py
-	$(BIN)/python -m pytest -q -m "not system and not slow" --hypothesis-profile=check
+	$(BIN)/python -m pytest -q -m "not system and not slow and not heavy" --hypothesis-profile=check
 
 clean:
 	rm -rf $(VENV) $(INDEX)/builds $(INDEX)/CURRENT

@@ -32,7 +32,8 @@ from newssearch.model import Article
 # Web fixtures (web_app, live_server, browser, page) shared by the web, browser and widget tests.
 pytest_plugins = ["browser_fixtures", "related_fixtures"]
 
-# The test tiers: ``make check`` runs what is left after ``-m "not system and not slow"``.
+# The test tiers: ``make check`` runs what is left after
+# ``-m "not system and not slow and not heavy"`` (heavy: marked on the test itself).
 # A test is "system" when it starts servers (gunicorn, nginx, Redis), a browser, or kills
 # processes: by its fixtures, or by its module being one of these.
 SYSTEM_FIXTURES = {"live_server", "browser", "page"}

@@ -189,6 +189,7 @@ def test_a_locked_index_fails_with_status_1(indexed, tmp_path: Path):
     assert f"articles:  {SAMPLE_COUNT}" in run("stats", "--index", root).stdout
 
 
+@pytest.mark.heavy
 def test_rebuild_fits_related_vectors_keeps_them_aligned_and_published(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """By default a rebuild fits the topic vectors into the new build before it is published
@@ -252,6 +253,7 @@ main(sys.argv[3:])
 """
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("how", ["kill", "raise"])
 def test_a_dying_indexing_worker_exits_1_naming_its_article(indexed, tmp_path: Path, how):
     """A worker process killed (out of memory, say) or failing ends the command with exit 1

@@ -445,6 +445,7 @@ def _assert_same(text: str, exact, folded, sizes=((180, 3),)) -> None:
         assert got == ref_snippets(text, exact, folded, size, frags), (exact, folded, size)
 
 
+@pytest.mark.heavy
 def test_matches_reference_on_corpus(shared_data: Path) -> None:
     """~200 real articles (about 1 in 20 NFD), with NFD variants and varied queries."""
     rng = random.Random(0)

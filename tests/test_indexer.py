@@ -370,6 +370,7 @@ def test_rebuild_killed_midway_leaves_the_previous_index_serving(sample_index_co
     assert doc_count(root) == 3
 
 
+@pytest.mark.heavy
 def test_replaced_snapshots_are_closed_after_a_grace_period(sample_index_copy: Path,
                                                              sample_articles):
     """A long-running server must not keep every old generation's files open."""

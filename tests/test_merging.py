@@ -57,6 +57,7 @@ def test_budget_splits_memory_between_workers_and_segments():
     assert Budget(64, 4).segment_bytes == bulk.MIN_SEGMENT_MB * 2**20  # a floor, not a failure
 
 
+@pytest.mark.heavy
 def test_small_memory_budget_means_more_segments_same_results(sample_index: Path,
                                                               sample_articles, tmp_path: Path,
                                                               monkeypatch):
@@ -81,6 +82,7 @@ def test_plan_merges_by_tier_never_the_rebuilds_segments():
     assert merging.tier(550) == 0 and merging.tier(4400) == 1 and merging.tier(9000) == 2
 
 
+@pytest.mark.heavy
 def test_daily_updates_keep_segments_bounded_then_optimize(sample_index_copy: Path,
                                                            sample_articles, monkeypatch):
     root = sample_index_copy

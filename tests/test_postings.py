@@ -65,6 +65,7 @@ def _flat_dirs(root: Path) -> list[str]:
     return sorted(p.name for p in (current_build(root).path / postings.DIRNAME).iterdir())
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("which", ["sample_index", "multi_index"])
 def test_flat_postings_are_the_analysis_of_the_stored_articles(which: str, request):
     root = request.getfixturevalue(which)
@@ -76,6 +77,7 @@ def test_flat_postings_are_the_analysis_of_the_stored_articles(which: str, reque
     assert check_against_analysis(root) > 10_000  # every term of the sample corpus
 
 
+@pytest.mark.heavy
 def test_accent_free_positions_are_those_of_every_accented_form(sample_index: Path):
     """A folded syllable's positions are read from the exact syllables folding to it: the
     union equals the folded field's own analysis."""
@@ -146,6 +148,7 @@ def test_missing_or_broken_sets_are_reported_not_guessed(sample_index_copy: Path
         assert seg.name in caplog.text and "rebuilt" in caplog.text, breakage
 
 
+@pytest.mark.heavy
 def test_update_and_delete_keep_flat_postings_in_step(sample_index_copy: Path,
                                                       sample_articles):
     root = sample_index_copy
@@ -193,6 +196,7 @@ def test_sync_removes_only_what_no_segment_uses(sample_index_copy: Path):
     assert _flat_dirs(sample_index_copy) == before == sorted(_segments(build))
 
 
+@pytest.mark.heavy
 def test_updates_after_a_rebuild_are_one_tail_set(tmp_path: Path, sample_articles):
     """A rebuild's segments are one merged set; the segments updates add after it are merged
     into one tail set after each update, so a term is two lookups. Search reads the same

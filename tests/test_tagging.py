@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from newssearch.index import tagging
 from newssearch.index.store import current_build
 from newssearch.index.writer import optimize, stored_articles, update
@@ -45,6 +47,7 @@ def test_an_update_tags_a_new_article_under_the_builds_statistics(sample_index_c
     assert update(sample_index_copy, [new], procs=1).unchanged == 1
 
 
+@pytest.mark.heavy
 def test_optimize_counts_the_live_articles_again(sample_index_copy, sample_articles):
     extra = replace(sample_articles[0], id="x-copy-for-count")
     update(sample_index_copy, [extra], procs=1)

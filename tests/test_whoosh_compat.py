@@ -93,6 +93,7 @@ def _all_postings(ix) -> dict:
     return out
 
 
+@pytest.mark.heavy
 def test_buffered_writer_writes_what_whoosh_would(sample_articles, tmp_path):
     """The compact pool (postpool) and its feed into the codec give the same segment as
     Whoosh's own pool for the fields Whoosh keeps postings of (same terms, docnums, weights
